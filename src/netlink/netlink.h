@@ -1,0 +1,66 @@
+// The kernel's links, addresses and routes, as berth needs them. Netlink is
+// the boundary: NlNetlink talks to the kernel through libnl-route-3 in the
+// network namespace of the thread that created it; tests/fakes/fake_netlink.h
+// records calls for unit tests of the engine.
+//
+// Threading: one Netlink object per thread (an nl_sock is not thread safe).
+#pragma once
+
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "common/result.h"
+#include "ipam/ipam.h"
+
+namespace berth::netlink {
+
+struct LinkInfo {
+  std::string name;
+  int index = 0;
+  std::string kind;   // "bridge", "veth", "" for others
+  std::string alias;  // IFLA_IFALIAS; berth marks its links "berth:<id>"
+  int mtu = 0;
+  bool up = false;
+  int master_index = 0;  // bridge port: index of its bridge, else 0
+};
+
+struct BridgeSpec {
+  std::string name;   // ≤ 15 characters
+  std::string alias;  // "berth:<network id>"
+  int mtu = 1500;
+  ipam::Ipv4 address;  // gateway, assigned with the subnet's prefix length
+  int prefix_len = 0;
+  bool assign_address = true;  // false for a bridge without gateway address
+};
+
+class Netlink {
+ public:
+  virtual ~Netlink() = default;
+
+  virtual Result<std::vector<LinkInfo>> list_links() = 0;
+  virtual Result<std::optional<LinkInfo>> find_link(const std::string& name) = 0;
+
+  // Creates the bridge, sets alias and MTU, assigns the address, sets
+  // accept_ra=0 and brings it up, in named steps; undoes them on failure.
+  // A link of that name that exists already is an error (Conflict).
+  virtual Status create_bridge(const BridgeSpec& spec) = 0;
+
+  // Deletes a link by name; a missing link is NotFound.
+  virtual Status delete_link(const std::string& name) = 0;
+
+  // IPv4 routes with scope link (the host's on-link networks), used to keep
+  // automatically chosen subnets off networks the host already reaches.
+  virtual Result<std::vector<ipam::Prefix>> onlink_routes_v4() = 0;
+};
+
+// Opens a netlink socket in the network namespace of the calling thread.
+Result<std::unique_ptr<Netlink>> open_netlink();
+
+// Writes a sysctl under /proc/sys ("net/ipv4/ip_forward" → "1"). The value
+// seen is that of the calling process's network namespace at open time.
+Status write_sysctl(const std::string& path, const std::string& value);
+Result<std::string> read_sysctl(const std::string& path);
+
+}  // namespace berth::netlink
