@@ -47,6 +47,12 @@ struct Prefix {
 std::optional<Prefix> parse_cidr(std::string_view s);
 std::string to_string(const Prefix& p);  // "a.b.c.d/n" with addr as stored
 
+// Whether `s` is IPv6 text as Go's netip.ParseAddr / ParsePrefix accept it
+// ("fe80::1%eth0", "2001:db8::/32"). Only recognised, never interpreted: used
+// to answer "that is IPv6" instead of "that is not an address".
+bool looks_like_ipv6(std::string_view s);
+bool looks_like_ipv6_cidr(std::string_view s);
+
 // A default address pool: `base` split into subnets of prefix length `size`.
 struct PoolSpec {
   Prefix base;
@@ -121,6 +127,8 @@ class Allocator {
 
   bool is_allocated(Ipv4 a) const;
   const Prefix& subnet() const { return subnet_; }
+  // Addresses taken through allocate()/allocate_any() and not released; the
+  // reserved network and broadcast addresses are not counted.
   uint64_t allocated_count() const;
 
  private:
