@@ -13,7 +13,7 @@ BUILD=(
 )
 RUNTIME=(nftables iproute2 util-linux procps kmod)
 TESTS=(
-  bats jq bridge-utils net-tools iputils-ping dnsutils curl socat conntrack
+  bats jq sqlite3 bridge-utils net-tools iputils-ping dnsutils curl socat conntrack
   busybox-static wrk dnsperf iperf3 nginx haproxy dnsmasq aardvark-dns
   docker.io gnuplot debootstrap hyperfine
 )

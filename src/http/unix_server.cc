@@ -1,0 +1,137 @@
+// Accept loop and per-connection coroutine of UnixServer.
+#include "http/unix_server.h"
+
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/detached.hpp>
+#include <boost/asio/redirect_error.hpp>
+#include <boost/asio/use_awaitable.hpp>
+#include <boost/beast/core/flat_buffer.hpp>
+#include <spdlog/spdlog.h>
+
+namespace berth::http {
+
+namespace asio = boost::asio;
+namespace beast = boost::beast;
+using stream = asio::local::stream_protocol;
+
+struct UnixServer::State {
+  explicit State(asio::io_context& io, Handler h) : acceptor(io), handler(std::move(h)) {}
+  stream::acceptor acceptor;
+  Handler handler;
+};
+
+namespace {
+
+asio::awaitable<void> serve(stream::socket sock, std::shared_ptr<UnixServer::State> st) {
+  beast::flat_buffer buf;
+  for (;;) {
+    beast::http::request_parser<beast::http::string_body> parser;
+    parser.body_limit(64 * 1024 * 1024);
+    boost::system::error_code ec;
+    co_await beast::http::async_read(sock, buf, parser,
+                                     asio::redirect_error(asio::use_awaitable, ec));
+    if (ec) {
+      if (ec != beast::http::error::end_of_stream && ec != asio::error::eof &&
+          ec != asio::error::connection_reset && ec != asio::error::operation_aborted) {
+        // A malformed request gets a 400 before the connection closes.
+        Response r{beast::http::status::bad_request, 11};
+        r.set(beast::http::field::content_type, "application/json");
+        r.body() = "{\"message\":\"malformed HTTP request: " + ec.message() + "\"}\n";
+        r.prepare_payload();
+        r.keep_alive(false);
+        co_await beast::http::async_write(sock, r, asio::redirect_error(asio::use_awaitable, ec));
+      }
+      co_return;
+    }
+    Request req = parser.release();
+    Response res;
+    try {
+      res = st->handler(req);
+    } catch (const std::exception& e) {
+      spdlog::error("handler for {} {} threw: {}", std::string(req.method_string()),
+                    std::string(req.target()), e.what());
+      res = Response{beast::http::status::internal_server_error, req.version()};
+      res.set(beast::http::field::content_type, "application/json");
+      res.body() = "{\"message\":\"internal error\"}\n";
+    }
+    res.version(req.version());
+    res.keep_alive(req.keep_alive());
+    if (req.method() != beast::http::verb::head) {
+      res.prepare_payload();
+    } else if (!res.has_content_length()) {
+      res.content_length(0);
+    }
+    const bool close = !res.keep_alive();
+    beast::http::serializer<false, beast::http::string_body> sr{res};
+    if (req.method() == beast::http::verb::head) sr.split(true);
+    if (req.method() == beast::http::verb::head) {
+      co_await beast::http::async_write_header(sock, sr,
+                                               asio::redirect_error(asio::use_awaitable, ec));
+    } else {
+      co_await beast::http::async_write(sock, sr, asio::redirect_error(asio::use_awaitable, ec));
+    }
+    if (ec || close) co_return;
+  }
+}
+
+asio::awaitable<void> accept_loop(std::shared_ptr<UnixServer::State> st) {
+  for (;;) {
+    boost::system::error_code ec;
+    stream::socket sock = co_await st->acceptor.async_accept(
+        asio::redirect_error(asio::use_awaitable, ec));
+    if (ec) {
+      if (ec == asio::error::operation_aborted || !st->acceptor.is_open()) co_return;
+      spdlog::warn("accept: {}", ec.message());
+      continue;
+    }
+    auto exec = sock.get_executor();
+    asio::co_spawn(exec, serve(std::move(sock), st), [](std::exception_ptr e) {
+      if (!e) return;
+      try {
+        std::rethrow_exception(e);
+      } catch (const std::exception& ex) {
+        spdlog::error("connection: {}", ex.what());
+      }
+    });
+  }
+}
+
+}  // namespace
+
+UnixServer::UnixServer(asio::io_context& io, std::string path, Handler handler)
+    : state_(std::make_shared<State>(io, std::move(handler))), path_(std::move(path)) {}
+
+UnixServer::~UnixServer() { stop(); }
+
+Status UnixServer::start() {
+  ::unlink(path_.c_str());
+  boost::system::error_code ec;
+  stream::endpoint ep(path_);
+  state_->acceptor.open(ep.protocol(), ec);
+  if (!ec) state_->acceptor.bind(ep, ec);
+  if (!ec) state_->acceptor.listen(asio::socket_base::max_listen_connections, ec);
+  if (ec) return unavailable("listen on unix://" + path_ + ": " + ec.message());
+  ::chmod(path_.c_str(), 0660);
+  asio::co_spawn(state_->acceptor.get_executor(), accept_loop(state_), [](std::exception_ptr e) {
+    if (!e) return;
+    try {
+      std::rethrow_exception(e);
+    } catch (const std::exception& ex) {
+      spdlog::error("accept loop: {}", ex.what());
+    }
+  });
+  return ok_status();
+}
+
+void UnixServer::stop() {
+  if (state_->acceptor.is_open()) {
+    boost::system::error_code ec;
+    state_->acceptor.close(ec);
+    ::unlink(path_.c_str());
+  }
+}
+
+}  // namespace berth::http

@@ -1,0 +1,323 @@
+// SqliteStore: schema, migrations and the network rows. Writes use
+// BEGIN IMMEDIATE (PITFALLS.md: a deferred transaction that reads then
+// writes gets SQLITE_BUSY at once, ignoring the busy timeout).
+#include <sqlite3.h>
+
+#include <nlohmann/json.hpp>
+
+#include "store/sqlite_stmt.h"
+#include "store/store.h"
+
+namespace berth::store {
+namespace {
+
+// Numbered migrations: entry i brings the schema from version i to i+1.
+// Never edit a released entry; append a new one.
+const char* const kMigrations[] = {
+    // 1: networks
+    R"sql(
+CREATE TABLE networks (
+  id TEXT PRIMARY KEY,
+  name TEXT NOT NULL UNIQUE,
+  driver TEXT NOT NULL,
+  scope TEXT NOT NULL,
+  created INTEGER NOT NULL,
+  predefined INTEGER NOT NULL DEFAULT 0,
+  internal INTEGER NOT NULL DEFAULT 0,
+  attachable INTEGER NOT NULL DEFAULT 0,
+  ingress INTEGER NOT NULL DEFAULT 0,
+  enable_ipv6 INTEGER NOT NULL DEFAULT 0,
+  bridge TEXT UNIQUE,
+  subnet TEXT NOT NULL DEFAULT '',
+  ip_range TEXT NOT NULL DEFAULT '',
+  gateway TEXT NOT NULL DEFAULT '',
+  gateway_from_user INTEGER NOT NULL DEFAULT 0,
+  subnet_from_user INTEGER NOT NULL DEFAULT 0,
+  aux_addresses TEXT NOT NULL DEFAULT '{}',
+  mtu INTEGER NOT NULL DEFAULT 1500,
+  icc INTEGER NOT NULL DEFAULT 1,
+  masquerade INTEGER NOT NULL DEFAULT 1,
+  ipam_driver TEXT NOT NULL DEFAULT 'default',
+  ipam_options_null INTEGER NOT NULL DEFAULT 0,
+  ipam_options TEXT NOT NULL DEFAULT '{}',
+  options TEXT NOT NULL DEFAULT '{}',
+  labels TEXT NOT NULL DEFAULT '{}',
+  subnet_first INTEGER NOT NULL DEFAULT -1,
+  subnet_last INTEGER NOT NULL DEFAULT -1
+);
+CREATE INDEX networks_subnet ON networks(subnet_first, subnet_last);
+)sql",
+};
+
+std::string map_to_json(const std::map<std::string, std::string>& m) {
+  nlohmann::json j = nlohmann::json::object();
+  for (const auto& [k, v] : m) j[k] = v;
+  return j.dump();
+}
+
+std::map<std::string, std::string> json_to_map(const std::string& s) {
+  std::map<std::string, std::string> m;
+  auto j = nlohmann::json::parse(s, nullptr, false);
+  if (!j.is_object()) return m;
+  for (auto it = j.begin(); it != j.end(); ++it) {
+    if (it.value().is_string()) m[it.key()] = it.value().get<std::string>();
+  }
+  return m;
+}
+
+constexpr const char* kNetworkColumns =
+    "id, name, driver, scope, created, predefined, internal, attachable, ingress, enable_ipv6, "
+    "bridge, subnet, ip_range, gateway, gateway_from_user, subnet_from_user, aux_addresses, mtu, "
+    "icc, masquerade, ipam_driver, ipam_options_null, ipam_options, options, labels, "
+    "subnet_first, subnet_last";
+
+NetworkRecord read_network(const Stmt& s) {
+  NetworkRecord n;
+  int c = 0;
+  n.id = s.text(c++);
+  n.name = s.text(c++);
+  n.driver = s.text(c++);
+  n.scope = s.text(c++);
+  n.created = s.integer(c++);
+  n.predefined = s.integer(c++) != 0;
+  n.internal = s.integer(c++) != 0;
+  n.attachable = s.integer(c++) != 0;
+  n.ingress = s.integer(c++) != 0;
+  n.enable_ipv6 = s.integer(c++) != 0;
+  n.bridge = s.text(c++);
+  n.subnet = s.text(c++);
+  n.ip_range = s.text(c++);
+  n.gateway = s.text(c++);
+  n.gateway_from_user = s.integer(c++) != 0;
+  n.subnet_from_user = s.integer(c++) != 0;
+  n.aux_addresses = json_to_map(s.text(c++));
+  n.mtu = static_cast<int>(s.integer(c++));
+  n.icc = s.integer(c++) != 0;
+  n.masquerade = s.integer(c++) != 0;
+  n.ipam_driver = s.text(c++);
+  n.ipam_options_null = s.integer(c++) != 0;
+  n.ipam_options = json_to_map(s.text(c++));
+  n.options = json_to_map(s.text(c++));
+  n.labels = json_to_map(s.text(c++));
+  n.subnet_first = s.integer(c++);
+  n.subnet_last = s.integer(c++);
+  return n;
+}
+
+// Rolls back unless committed.
+class Transaction {
+ public:
+  explicit Transaction(sqlite3* db) : db_(db) {
+    ok_ = sqlite3_exec(db_, "BEGIN IMMEDIATE", nullptr, nullptr, nullptr) == SQLITE_OK;
+  }
+  ~Transaction() {
+    if (ok_ && !done_) sqlite3_exec(db_, "ROLLBACK", nullptr, nullptr, nullptr);
+  }
+  bool began() const { return ok_; }
+  bool commit() {
+    done_ = true;
+    return sqlite3_exec(db_, "COMMIT", nullptr, nullptr, nullptr) == SQLITE_OK;
+  }
+
+ private:
+  sqlite3* db_;
+  bool ok_ = false;
+  bool done_ = false;
+};
+
+Error db_error(sqlite3* db, const std::string& what) {
+  return internal_error(what + ": " + sqlite3_errmsg(db));
+}
+
+}  // namespace
+
+Result<std::unique_ptr<SqliteStore>> SqliteStore::open(const std::string& path) {
+  sqlite3* db = nullptr;
+  int rc = sqlite3_open_v2(path.c_str(), &db,
+                           SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_FULLMUTEX,
+                           nullptr);
+  if (rc != SQLITE_OK) {
+    std::string msg = db ? sqlite3_errmsg(db) : sqlite3_errstr(rc);
+    sqlite3_close(db);
+    return unavailable("open database " + path + ": " + msg);
+  }
+  std::unique_ptr<SqliteStore> s(new SqliteStore(db));
+  sqlite3_busy_timeout(db, 5000);
+  BERTH_TRY(s->exec("PRAGMA journal_mode=WAL"));
+  BERTH_TRY(s->exec("PRAGMA synchronous=NORMAL"));
+  BERTH_TRY(s->exec("PRAGMA foreign_keys=ON"));
+  BERTH_TRY(s->migrate());
+  return s;
+}
+
+SqliteStore::~SqliteStore() { sqlite3_close(db_); }
+
+Status SqliteStore::exec(const std::string& sql) {
+  char* err = nullptr;
+  if (sqlite3_exec(db_, sql.c_str(), nullptr, nullptr, &err) != SQLITE_OK) {
+    std::string msg = err ? err : "unknown error";
+    sqlite3_free(err);
+    return internal_error("sqlite: " + msg);
+  }
+  return ok_status();
+}
+
+int SqliteStore::schema_version() {
+  std::lock_guard lock(mu_);
+  Stmt s(db_, "PRAGMA user_version");
+  return s.step() == SQLITE_ROW ? static_cast<int>(s.integer(0)) : -1;
+}
+
+Status SqliteStore::migrate() {
+  std::lock_guard lock(mu_);
+  Transaction tx(db_);
+  if (!tx.began()) return db_error(db_, "begin migration");
+  int version;
+  {
+    Stmt s(db_, "PRAGMA user_version");
+    version = s.step() == SQLITE_ROW ? static_cast<int>(s.integer(0)) : 0;
+  }
+  const int target = static_cast<int>(std::size(kMigrations));
+  if (version > target) {
+    return unavailable("database schema version " + std::to_string(version) +
+                       " is newer than this berthd understands (" + std::to_string(target) + ")");
+  }
+  for (int v = version; v < target; ++v) {
+    BERTH_TRY(exec(kMigrations[v]));
+  }
+  BERTH_TRY(exec("PRAGMA user_version=" + std::to_string(target)));
+  if (!tx.commit()) return db_error(db_, "commit migration");
+  return ok_status();
+}
+
+Status SqliteStore::insert_network(const NetworkRecord& n) {
+  std::lock_guard lock(mu_);
+  Transaction tx(db_);
+  if (!tx.began()) return db_error(db_, "begin");
+  {
+    Stmt s(db_, "SELECT 1 FROM networks WHERE name = ?");
+    s.bind(1, n.name);
+    if (s.step() == SQLITE_ROW) return conflict("network with name " + n.name + " already exists");
+  }
+  if (n.subnet_first >= 0) {
+    Stmt s(db_,
+           "SELECT 1 FROM networks WHERE subnet_first >= 0 AND subnet_first <= ? AND "
+           "subnet_last >= ?");
+    s.bind(1, n.subnet_last).bind(2, n.subnet_first);
+    if (s.step() == SQLITE_ROW) {
+      return forbidden("invalid pool request: Pool overlaps with other one on this address space");
+    }
+  }
+  std::string sql = std::string("INSERT INTO networks (") + kNetworkColumns +
+                    ") VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)";
+  Stmt s(db_, sql.c_str());
+  if (!s.prepared()) return db_error(db_, "prepare insert network");
+  int c = 0;
+  auto text = [&](const std::string& v) { s.bind(++c, v); };
+  auto num = [&](int64_t v) { s.bind(++c, v); };
+  text(n.id);
+  text(n.name);
+  text(n.driver);
+  text(n.scope);
+  num(n.created);
+  num(n.predefined);
+  num(n.internal);
+  num(n.attachable);
+  num(n.ingress);
+  num(n.enable_ipv6);
+  if (n.bridge.empty()) {
+    s.bind_null(++c);
+  } else {
+    text(n.bridge);
+  }
+  text(n.subnet);
+  text(n.ip_range);
+  text(n.gateway);
+  num(n.gateway_from_user);
+  num(n.subnet_from_user);
+  text(map_to_json(n.aux_addresses));
+  num(n.mtu);
+  num(n.icc);
+  num(n.masquerade);
+  text(n.ipam_driver);
+  num(n.ipam_options_null);
+  text(map_to_json(n.ipam_options));
+  text(map_to_json(n.options));
+  text(map_to_json(n.labels));
+  num(n.subnet_first);
+  num(n.subnet_last);
+  if (s.step() != SQLITE_DONE) {
+    const int code = s.extended_code();
+    if (code == SQLITE_CONSTRAINT_UNIQUE || code == SQLITE_CONSTRAINT_PRIMARYKEY) {
+      std::string msg = s.error();
+      if (msg.find("networks.bridge") != std::string::npos) {
+        return conflict("cannot create network " + n.id + " (" + n.bridge +
+                        "): conflicts with another network: networks have same bridge name");
+      }
+      return conflict("network with name " + n.name + " already exists");
+    }
+    return db_error(db_, "insert network");
+  }
+  if (!tx.commit()) return db_error(db_, "commit");
+  return ok_status();
+}
+
+Status SqliteStore::delete_network(const std::string& id) {
+  std::lock_guard lock(mu_);
+  Transaction tx(db_);
+  if (!tx.began()) return db_error(db_, "begin");
+  Stmt s(db_, "DELETE FROM networks WHERE id = ?");
+  s.bind(1, id);
+  if (s.step() != SQLITE_DONE) return db_error(db_, "delete network");
+  if (sqlite3_changes(db_) == 0) return not_found("network " + id + " not found");
+  if (!tx.commit()) return db_error(db_, "commit");
+  return ok_status();
+}
+
+Result<std::vector<NetworkRecord>> SqliteStore::list_networks() {
+  std::lock_guard lock(mu_);
+  std::string sql = std::string("SELECT ") + kNetworkColumns + " FROM networks ORDER BY created, id";
+  Stmt s(db_, sql.c_str());
+  if (!s.prepared()) return db_error(db_, "prepare list networks");
+  std::vector<NetworkRecord> out;
+  int rc;
+  while ((rc = s.step()) == SQLITE_ROW) out.push_back(read_network(s));
+  if (rc != SQLITE_DONE) return db_error(db_, "list networks");
+  return out;
+}
+
+Result<std::optional<NetworkRecord>> SqliteStore::get_network(const std::string& id) {
+  std::lock_guard lock(mu_);
+  std::string sql = std::string("SELECT ") + kNetworkColumns + " FROM networks WHERE id = ?";
+  Stmt s(db_, sql.c_str());
+  s.bind(1, id);
+  int rc = s.step();
+  if (rc == SQLITE_ROW) return std::optional<NetworkRecord>(read_network(s));
+  if (rc != SQLITE_DONE) return db_error(db_, "get network");
+  return std::optional<NetworkRecord>();
+}
+
+Result<std::string> SqliteStore::dump() {
+  std::lock_guard lock(mu_);
+  std::string out;
+  std::vector<std::string> tables;
+  {
+    Stmt s(db_, "SELECT name FROM sqlite_master WHERE type='table' ORDER BY name");
+    while (s.step() == SQLITE_ROW) tables.push_back(s.text(0));
+  }
+  for (const auto& t : tables) {
+    out += "# " + t + "\n";
+    std::string sql = "SELECT * FROM \"" + t + "\" ORDER BY 1";
+    Stmt s(db_, sql.c_str());
+    while (s.step() == SQLITE_ROW) {
+      for (int c = 0; c < s.columns(); ++c) {
+        if (c) out += "|";
+        out += s.is_null(c) ? "NULL" : s.text(c);
+      }
+      out += "\n";
+    }
+  }
+  return out;
+}
+
+}  // namespace berth::store

@@ -1,0 +1,52 @@
+// SqliteStore: berth's state in one SQLite database (WAL) under the data
+// root. Every write runs in a `BEGIN IMMEDIATE` transaction so that checks
+// (name taken, subnet overlap) and the insert are atomic; UNIQUE constraints
+// back them up. Schema changes are numbered migrations applied at open.
+//
+// Threading: one SqliteStore may be used from several threads; calls are
+// serialised by an internal mutex (the engine serialises anyway).
+#pragma once
+
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "common/result.h"
+#include "store/records.h"
+
+struct sqlite3;
+
+namespace berth::store {
+
+class SqliteStore {
+ public:
+  // Opens (creating if needed) the database at `path` and migrates it.
+  static Result<std::unique_ptr<SqliteStore>> open(const std::string& path);
+  ~SqliteStore();
+
+  int schema_version();
+
+  // Inserts a network. Fails with Conflict "network with name X already
+  // exists" when the name is taken, and with Forbidden "invalid pool request:
+  // Pool overlaps with other one on this address space" when its subnet
+  // overlaps another network's (checked inside the same transaction).
+  Status insert_network(const NetworkRecord& n);
+  Status delete_network(const std::string& id);
+  Result<std::vector<NetworkRecord>> list_networks();
+  Result<std::optional<NetworkRecord>> get_network(const std::string& id);
+
+  // Dumps every table as text rows, for tests that prove nothing changed.
+  Result<std::string> dump();
+
+ private:
+  explicit SqliteStore(sqlite3* db) : db_(db) {}
+  Status exec(const std::string& sql);
+  Status migrate();
+
+  sqlite3* db_;
+  std::mutex mu_;
+};
+
+}  // namespace berth::store

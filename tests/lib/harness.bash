@@ -1,0 +1,174 @@
+# berth's test harness (ARCHITECTURE.md "Test harness"), sourced by every bats
+# file and benchmark. It runs berthd inside a network namespace of its own,
+# never touching the machine's namespace:
+#   - a named namespace (ip netns add) holds the daemon's network state;
+#   - berthd is started with `nsenter --net=/run/netns/NAME` (network only,
+#     so its bind mounts stay visible to the next berthd after a kill -9);
+#   - each daemon gets its own --host, --data-root, --config-file,
+#     --resolv-conf and --dns pointing at a fake upstream (dnsmasq
+#     --no-resolv) inside the namespace;
+#   - processes are stopped by PID; everything is removed at teardown, and the
+#     daemon's log of a failed test is kept under $BERTH_TEST_LOGS.
+#
+# Use from bats:
+#   load ../lib/harness
+#   setup()    { harness_setup; berthd_start; }
+#   teardown() { harness_teardown; }
+
+BERTH_REPO=${BERTH_REPO:-$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)}
+BERTH_BIN=${BERTH_BIN:-$BERTH_REPO/build/src/cmd}
+BERTH_TEST_LOGS=${BERTH_TEST_LOGS:-/tmp/berth-test-logs}
+DOCKER28=${DOCKER28:-/usr/local/bin/docker}
+DOCKER20=${DOCKER20:-/usr/bin/docker}
+# The fake upstream DNS server's address inside the test namespace.
+UPSTREAM_IP=10.253.53.53
+
+# harness_setup [NAME]: creates the namespace, a temp dir with config files
+# and the fake upstream. Sets NS, T (temp dir), SOCK, ROOT.
+harness_setup() {
+  local name=${1:-t}
+  NS="berth-${name}-$$-${BATS_TEST_NUMBER:-0}"
+  T=$(mktemp -d /tmp/berth-test.XXXXXX)
+  SOCK=$T/berth.sock
+  ROOT=$T/root
+  BERTHD_LOG=$T/berthd.log
+  BERTHD_PID=
+  UPSTREAM_PID=
+  ip netns add "$NS"
+  ip -n "$NS" link set lo up
+  # A dummy interface carries the fake upstream's address.
+  ip -n "$NS" link add upstream0 type dummy
+  ip -n "$NS" addr add "$UPSTREAM_IP/32" dev upstream0
+  ip -n "$NS" link set upstream0 up
+  printf 'nameserver %s\noptions ndots:0\n' "$UPSTREAM_IP" > "$T/resolv.conf"
+  echo '{}' > "$T/daemon.json"
+  export DOCKER_HOST="unix://$SOCK" BERTH_HOST="unix://$SOCK"
+}
+
+# upstream_start: dnsmasq answering only from its own records, inside NS.
+upstream_start() {
+  ip netns exec "$NS" dnsmasq --no-resolv --no-hosts --no-daemon --port 53 \
+    --listen-address="$UPSTREAM_IP" --bind-interfaces --pid-file="$T/dnsmasq.pid" \
+    --address=/upstream.test/10.9.9.9 --log-facility=- > "$T/dnsmasq.log" 2>&1 &
+  UPSTREAM_PID=$!
+}
+
+# berthd_start [EXTRA FLAGS...]: starts berthd in NS and waits for /_ping.
+berthd_start() {
+  nsenter --net="/run/netns/$NS" "$BERTH_BIN/berthd" \
+    --host "unix://$SOCK" --data-root "$ROOT" --config-file "$T/daemon.json" \
+    --resolv-conf "$T/resolv.conf" --dns "$UPSTREAM_IP" --log-level debug "$@" \
+    >> "$BERTHD_LOG" 2>&1 &
+  BERTHD_PID=$!
+  berthd_wait_ready
+}
+
+berthd_wait_ready() {
+  local i
+  for i in $(seq 1 100); do
+    if curl -sf --max-time 1 --unix-socket "$SOCK" http://berth/_ping > /dev/null 2>&1; then
+      return 0
+    fi
+    if ! kill -0 "$BERTHD_PID" 2> /dev/null; then
+      echo "berthd exited during start:" >&2
+      tail -n 30 "$BERTHD_LOG" >&2
+      return 1
+    fi
+    sleep 0.1
+  done
+  echo "berthd did not answer /_ping within 10 s" >&2
+  return 1
+}
+
+# berthd_kill9: the crash case; nothing is cleaned up by the daemon.
+berthd_kill9() {
+  [[ -n $BERTHD_PID ]] || return 0
+  kill -9 "$BERTHD_PID" 2> /dev/null || true
+  wait "$BERTHD_PID" 2> /dev/null || true
+  BERTHD_PID=
+}
+
+# berthd_stop: SIGTERM and wait (bounded), then SIGKILL.
+berthd_stop() {
+  [[ -n $BERTHD_PID ]] || return 0
+  kill -TERM "$BERTHD_PID" 2> /dev/null || true
+  local i
+  for i in $(seq 1 50); do
+    kill -0 "$BERTHD_PID" 2> /dev/null || break
+    sleep 0.1
+  done
+  kill -9 "$BERTHD_PID" 2> /dev/null || true
+  wait "$BERTHD_PID" 2> /dev/null || true
+  BERTHD_PID=
+}
+
+berthd_restart() {
+  berthd_stop
+  berthd_start "$@"
+}
+
+harness_teardown() {
+  berthd_stop
+  if [[ -n $UPSTREAM_PID ]]; then
+    kill "$UPSTREAM_PID" 2> /dev/null || true
+    wait "$UPSTREAM_PID" 2> /dev/null || true
+  fi
+  if [[ -z ${BATS_TEST_COMPLETED:-} && -f ${BERTHD_LOG:-} ]]; then
+    mkdir -p "$BERTH_TEST_LOGS"
+    local keep="$BERTH_TEST_LOGS/$(basename "${BATS_TEST_FILENAME:-test}" .bats)-${BATS_TEST_NUMBER:-0}.log"
+    cp "$BERTHD_LOG" "$keep"
+    echo "# berthd log kept in $keep" >&3 2> /dev/null || true
+  fi
+  [[ -n ${NS:-} ]] && ip netns del "$NS" 2> /dev/null || true
+  [[ -n ${T:-} && -d $T ]] && rm -rf "$T"
+  return 0
+}
+
+# Clients. Each talks to the daemon of the current test.
+berth() { "$BERTH_BIN/berth" -H "unix://$SOCK" "$@"; }
+docker28() { DOCKER_HOST="unix://$SOCK" "$DOCKER28" "$@"; }
+docker20() { DOCKER_HOST="unix://$SOCK" "$DOCKER20" "$@"; }
+
+# require_client BIN: a missing client is a visible skip, never a silent pass.
+require_client() {
+  if [[ ! -x $1 ]]; then
+    skip "SKIPPED: client $1 is not installed"
+  fi
+}
+
+# api METHOD PATH [JSON]: raw API call; prints the body, sets API_STATUS.
+api() {
+  local method=$1 path=$2 body=${3-}
+  local out
+  if [[ -n $body ]]; then
+    out=$(curl -s --max-time 10 --unix-socket "$SOCK" -X "$method" -H 'Content-Type: application/json' \
+      --data-binary "$body" -w '\n%{http_code}' "http://berth$path")
+  else
+    out=$(curl -s --max-time 10 --unix-socket "$SOCK" -X "$method" -w '\n%{http_code}' "http://berth$path")
+  fi
+  API_STATUS=${out##*$'\n'}
+  printf '%s' "${out%$'\n'*}"
+}
+
+# Inspection inside the test namespace, with the tools a user would use.
+in_ns() { ip netns exec "$NS" "$@"; }
+links_json() { ip -n "$NS" -j -d link show; }
+addrs_json() { ip -n "$NS" -j addr show; }
+nft_json() { ip netns exec "$NS" nft -j list ruleset; }
+db_dump() { sqlite3 -readonly "$ROOT/berth.db" .dump 2> /dev/null; }
+
+# snapshot FILE: everything a failed operation must leave unchanged.
+snapshot() {
+  {
+    echo "## links"
+    links_json | jq -S '[.[] | del(.stats, .stats64)]'
+    echo "## addrs"
+    addrs_json | jq -S '[.[] | .addr_info |= map(del(.valid_life_time, .preferred_life_time))]'
+    echo "## nft"
+    nft_json | jq -S '.nftables | map(select(has("metainfo") | not))'
+    echo "## db"
+    db_dump
+    echo "## files"
+    (cd "$ROOT" && find . -path ./berth.db-wal -prune -o -path ./berth.db-shm -prune -o -print | sort)
+  } > "$1"
+}
