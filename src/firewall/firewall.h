@@ -6,6 +6,7 @@
 #pragma once
 
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "common/result.h"
@@ -15,8 +16,8 @@ namespace berth::firewall {
 
 // One bridge network as the firewall sees it.
 struct BridgeNetwork {
-  std::string id;      // network id (64 hex); used in comments only
-  std::string bridge;  // interface name, e.g. "br-1a2b3c4d5e6f" or "berth0"
+  std::string id;       // network id (64 hex); used in comments only
+  std::string bridge;   // interface name, e.g. "br-1a2b3c4d5e6f" or "berth0"
   ipam::Prefix subnet;  // canonical
   bool internal = false;
   bool icc = true;         // com.docker.network.bridge.enable_icc
@@ -29,9 +30,19 @@ struct Ruleset {
   std::vector<BridgeNetwork> networks;  // rendered in this order
 };
 
+// Checks what render() relies on: bridge names of 1..15 characters from
+// [A-Za-z0-9_.-] (neither "." nor ".."), each used once; canonical subnets.
+// InvalidArgument naming the offending network otherwise. The engine must call
+// it before rendering: nft does not catch a duplicate bridge (it merges the
+// repeated chain blocks and silently doubles their rules).
+Status validate(const Ruleset& rs);
+
 // The whole table as an nft script that replaces `ip berth` atomically when
 // fed to `nft -f -` ("add table; delete table; table ip berth { ... }").
 // Deterministic: equal rulesets give byte-equal scripts (golden files).
+// For a ruleset that fails validate(), characters outside the allowed set are
+// replaced by '?' so no input can inject nft syntax; the result is still
+// wrong, so validate first. docs/firewall.md describes the table's shape.
 std::string render(const Ruleset& rs);
 
 // A script that removes the table if it exists.
@@ -46,12 +57,20 @@ class Firewall {
   virtual Status apply(const std::string& script) = 0;
 };
 
+// Runs the nft program (found on PATH unless the name contains '/'). Each call
+// starts one process and waits for it, at most 30 s (then kills it). The
+// process inherits the calling thread's network namespace: that is how tests
+// and the engine aim it at a namespace. Safe to call from any thread.
 class NftFirewall : public Firewall {
  public:
   explicit NftFirewall(std::string nft_binary = "nft") : nft_(std::move(nft_binary)) {}
   Status apply(const std::string& script) override;
-  // `nft -c -f -`: checks a script without applying it.
+  // `nft -c -f -`: checks a script without applying it (the kernel still
+  // evaluates it, so this needs CAP_NET_ADMIN too).
   Status check(const std::string& script);
+  // `nft -j list table ip berth`: the table as nft's JSON, for diagnostics and
+  // tests. NotFound when the table does not exist.
+  Result<std::string> list_json();
 
  private:
   std::string nft_;
