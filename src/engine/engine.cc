@@ -3,6 +3,7 @@
 // a network record and the whole `ip berth` table from all records.
 #include "engine/engine.h"
 
+#include <algorithm>
 #include <set>
 
 #include <spdlog/spdlog.h>
@@ -181,6 +182,24 @@ Status Engine::apply_firewall() {
     b.icc = n.icc;
     b.masquerade = n.masquerade;
     rs.networks.push_back(std::move(b));
+  }
+  BERTH_TRY(firewall::validate(rs));
+  // ICC off is enforced in the forward hook, which bridged traffic only
+  // reaches while br_netfilter is on (Docker sets the same sysctl).
+  const bool need_br_nf =
+      std::any_of(rs.networks.begin(), rs.networks.end(), [](const auto& b) { return !b.icc; });
+  if (need_br_nf) {
+    auto cur = netlink::read_sysctl("net/bridge/bridge-nf-call-iptables");
+    if (!cur.ok() || *cur != "1") {
+      if (auto st = netlink::write_sysctl("net/bridge/bridge-nf-call-iptables", "1"); !st.ok()) {
+        const std::string w =
+            "WARNING: bridge-nf-call-iptables is disabled and cannot be enabled (load the "
+            "br_netfilter module): networks with enable_icc=false do not isolate containers";
+        if (std::find(warnings_.begin(), warnings_.end(), w) == warnings_.end()) {
+          warnings_.push_back(w);
+        }
+      }
+    }
   }
   if (auto st = fw_.apply(firewall::render(rs)); !st.ok()) {
     return st.error().wrap("apply nftables table ip berth");

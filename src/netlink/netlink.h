@@ -6,6 +6,7 @@
 // Threading: one Netlink object per thread (an nl_sock is not thread safe).
 #pragma once
 
+#include <functional>
 #include <memory>
 #include <optional>
 #include <string>
@@ -44,7 +45,10 @@ class Netlink {
 
   // Creates the bridge, sets alias and MTU, assigns the address, sets
   // accept_ra=0 and brings it up, in named steps; undoes them on failure.
-  // A link of that name that exists already is an error (Conflict).
+  // A link of that name that exists already is an error (Conflict) and is
+  // left alone. An invalid name (see valid Linux interface names: 1..15
+  // bytes, no '/', ':' or spaces) or prefix length is InvalidArgument.
+  // Messages carry context: "create bridge br-1a2b: File exists".
   virtual Status create_bridge(const BridgeSpec& spec) = 0;
 
   // Deletes a link by name; a missing link is NotFound.
@@ -58,9 +62,31 @@ class Netlink {
 // Opens a netlink socket in the network namespace of the calling thread.
 Result<std::unique_ptr<Netlink>> open_netlink();
 
-// Writes a sysctl under /proc/sys ("net/ipv4/ip_forward" → "1"). The value
-// seen is that of the calling process's network namespace at open time.
+// Writes a sysctl under /proc/sys ("net/ipv4/ip_forward" → "1"). Files under
+// /proc/sys/net belong to the network namespace of the calling thread (at
+// open time), which is the process's unless the thread entered another.
+// Errors: a missing file is NotFound, a value the kernel rejects (EINVAL) is
+// InvalidArgument, a path with "..", empty components or a leading '/' is
+// InvalidArgument. read_sysctl strips the trailing newline.
 Status write_sysctl(const std::string& path, const std::string& value);
 Result<std::string> read_sysctl(const std::string& path);
+
+// Runs `fn` on a new, short-lived thread that first joins the network
+// namespace at `netns_path` (a bind mount such as /run/netns/NAME, or
+// /proc/PID/ns/net) and ends when `fn` returns: the caller's thread never
+// changes namespace. Sockets `fn` opens stay in that namespace and may be used
+// from any thread afterwards. Blocks until `fn` returns; returns fn's status,
+// NotFound when the path does not exist, InvalidArgument when it is not a
+// network namespace, Internal if `fn` throws.
+Status run_in_netns(const std::string& netns_path, std::function<Status()> fn);
+
+// The same for a namespace already open as a file descriptor (borrowed; the
+// caller keeps ownership).
+Status run_in_netns(int netns_fd, std::function<Status()> fn);
+
+// Opens a Netlink inside the network namespace at `netns_path` (on a
+// short-lived thread, see run_in_netns); the object then works in that
+// namespace from the calling thread, including for sysctls of its links.
+Result<std::unique_ptr<Netlink>> open_netlink_in(const std::string& netns_path);
 
 }  // namespace berth::netlink
