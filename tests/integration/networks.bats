@@ -90,8 +90,9 @@ short_id() { berth network inspect -f '{{.Id}}' "$1" | cut -c1-12; }
 @test "automatic subnets skip the host's on-link routes and nameservers" {
   # An on-link route in the daemon's namespace covering 172.18.0.0/16 and a
   # nameserver inside 172.19.0.0/16.
-  ip -n "$NS" link add hostlan type dummy
+  ip -n "$NS" link add hostlan type veth peer name hostlan-peer
   ip -n "$NS" addr add 172.18.5.1/24 dev hostlan
+  ip -n "$NS" link set hostlan-peer up
   ip -n "$NS" link set hostlan up
   printf 'nameserver 172.19.0.53\n' > "$T/resolv.conf"
   docker28 network create skip1
@@ -172,12 +173,12 @@ short_id() { berth network inspect -f '{{.Id}}' "$1" | cut -c1-12; }
 
 @test "API versions below 1.41 are refused with dockerd's message, 1.41..1.50 accepted" {
   body=$(api GET /v1.40/networks)
-  [ "$API_STATUS" = 400 ]
+  [ "$(api_status)" = 400 ]
   [ "$(jq -r .message <<< "$body")" = "client version 1.40 is too old. Minimum supported API version is 1.41, please upgrade your client to a newer version" ]
   body=$(api GET /v1.51/networks)
-  [ "$API_STATUS" = 400 ]
+  [ "$(api_status)" = 400 ]
   api GET /v1.41/networks/bridge > /dev/null
-  [ "$API_STATUS" = 200 ]
+  [ "$(api_status)" = 200 ]
   [ "$(api GET /v1.47/networks/bridge | jq -r 'has("EnableIPv4")')" = false ]
   [ "$(api GET /v1.48/networks/bridge | jq -r 'has("EnableIPv4")')" = true ]
   # Errors have exactly Content-Type: application/json.

@@ -36,10 +36,8 @@ harness_setup() {
   UPSTREAM_PID=
   ip netns add "$NS"
   ip -n "$NS" link set lo up
-  # A dummy interface carries the fake upstream's address.
-  ip -n "$NS" link add upstream0 type dummy
-  ip -n "$NS" addr add "$UPSTREAM_IP/32" dev upstream0
-  ip -n "$NS" link set upstream0 up
+  # The fake upstream's address lives on lo (no dummy module on every host).
+  ip -n "$NS" addr add "$UPSTREAM_IP/32" dev lo
   printf 'nameserver %s\noptions ndots:0\n' "$UPSTREAM_IP" > "$T/resolv.conf"
   echo '{}' > "$T/daemon.json"
   export DOCKER_HOST="unix://$SOCK" BERTH_HOST="unix://$SOCK"
@@ -136,7 +134,9 @@ require_client() {
   fi
 }
 
-# api METHOD PATH [JSON]: raw API call; prints the body, sets API_STATUS.
+# api METHOD PATH [JSON]: raw API call; prints the body, sets API_STATUS and
+# records the status in $T/api_status, so `body=$(api ...)` (a subshell) can
+# read it back with api_status.
 api() {
   local method=$1 path=$2 body=${3-}
   local out
@@ -147,8 +147,10 @@ api() {
     out=$(curl -s --max-time 10 --unix-socket "$SOCK" -X "$method" -w '\n%{http_code}' "http://berth$path")
   fi
   API_STATUS=${out##*$'\n'}
+  printf '%s' "$API_STATUS" > "$T/api_status"
   printf '%s' "${out%$'\n'*}"
 }
+api_status() { cat "$T/api_status"; }
 
 # Inspection inside the test namespace, with the tools a user would use.
 in_ns() { ip netns exec "$NS" "$@"; }
