@@ -22,7 +22,12 @@ std::string json_value_text(const nlohmann::json& j) {
 
 Status merge_config_file(const std::string& text, const std::vector<std::string>& flags_set,
                          DaemonConfig& cfg) {
-  auto j = nlohmann::json::parse(text, nullptr, false, true);
+  nlohmann::json j;
+  try {
+    j = nlohmann::json::parse(text, nullptr, false, true);
+  } catch (const nlohmann::json::exception&) {  // out_of_range is thrown regardless
+    j = nlohmann::json::value_t::discarded;
+  }
   if (j.is_discarded() || !j.is_object()) {
     return invalid_argument("unable to configure the berth daemon with file " + cfg.config_file +
                             ": the file is not a JSON object");

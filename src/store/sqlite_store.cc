@@ -57,7 +57,12 @@ std::string map_to_json(const std::map<std::string, std::string>& m) {
 
 std::map<std::string, std::string> json_to_map(const std::string& s) {
   std::map<std::string, std::string> m;
-  auto j = nlohmann::json::parse(s, nullptr, false);
+  nlohmann::json j;
+  try {
+    j = nlohmann::json::parse(s, nullptr, false);
+  } catch (const nlohmann::json::exception&) {
+    return m;
+  }
   if (!j.is_object()) return m;
   for (auto it = j.begin(); it != j.end(); ++it) {
     if (it.value().is_string()) m[it.key()] = it.value().get<std::string>();

@@ -127,3 +127,19 @@ TEST(SystemJson, VersionAndInfoCarryWhatTheCliPrints) {
 
 }  // namespace
 }  // namespace berth::api
+
+namespace berth::api {
+namespace {
+
+// Found by api_decode_fuzz: nlohmann throws out_of_range for huge numbers
+// even when asked not to throw.
+TEST(DecodeCreate, HugeNumbersAreAnErrorNotAnException) {
+  auto r = decode_network_create("2E14114");
+  ASSERT_FALSE(r.ok());
+  EXPECT_EQ(r.error().kind(), ErrorKind::kInvalidArgument);
+  EXPECT_FALSE(parse_filters("2E14114").ok());
+  EXPECT_FALSE(decode_network_create(R"({"Name":1e999})").ok());
+}
+
+}  // namespace
+}  // namespace berth::api
