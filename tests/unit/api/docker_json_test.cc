@@ -1,6 +1,7 @@
 #include <gtest/gtest.h>
 
 #include "api/docker_json.h"
+#include "api/filters.h"
 
 namespace berth::api {
 namespace {
