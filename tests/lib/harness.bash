@@ -14,6 +14,9 @@
 #   load ../lib/harness
 #   setup()    { harness_setup; berthd_start; }
 #   teardown() { harness_teardown; }
+# Outside bats (scripts/demo.sh, bench/): source it, harness_setup NAME,
+# trap harness_teardown EXIT, berthd_start. BERTHD_LOG_LEVEL overrides the
+# daemon's --log-level (default debug); BERTH_KEEP_LOG=1 keeps its log.
 
 BERTH_REPO=${BERTH_REPO:-$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)}
 BERTH_BIN=${BERTH_BIN:-$BERTH_REPO/build/src/cmd}
@@ -55,7 +58,7 @@ upstream_start() {
 berthd_start() {
   nsenter --net="/run/netns/$NS" "$BERTH_BIN/berthd" \
     --host "unix://$SOCK" --data-root "$ROOT" --config-file "$T/daemon.json" \
-    --resolv-conf "$T/resolv.conf" --dns "$UPSTREAM_IP" --log-level debug "$@" \
+    --resolv-conf "$T/resolv.conf" --dns "$UPSTREAM_IP" --log-level "${BERTHD_LOG_LEVEL:-debug}" "$@" \
     >> "$BERTHD_LOG" 2>&1 &
   BERTHD_PID=$!
   berthd_wait_ready
@@ -80,7 +83,7 @@ berthd_wait_ready() {
 
 # berthd_kill9: the crash case; nothing is cleaned up by the daemon.
 berthd_kill9() {
-  [[ -n $BERTHD_PID ]] || return 0
+  [[ -n ${BERTHD_PID:-} ]] || return 0
   kill -9 "$BERTHD_PID" 2> /dev/null || true
   wait "$BERTHD_PID" 2> /dev/null || true
   BERTHD_PID=
@@ -88,7 +91,7 @@ berthd_kill9() {
 
 # berthd_stop: SIGTERM and wait (bounded), then SIGKILL.
 berthd_stop() {
-  [[ -n $BERTHD_PID ]] || return 0
+  [[ -n ${BERTHD_PID:-} ]] || return 0
   kill -TERM "$BERTHD_PID" 2> /dev/null || true
   local i
   for i in $(seq 1 50); do
@@ -107,15 +110,23 @@ berthd_restart() {
 
 harness_teardown() {
   berthd_stop
-  if [[ -n $UPSTREAM_PID ]]; then
+  if [[ -n ${UPSTREAM_PID:-} ]]; then
     kill "$UPSTREAM_PID" 2> /dev/null || true
     wait "$UPSTREAM_PID" 2> /dev/null || true
   fi
-  if [[ -z ${BATS_TEST_COMPLETED:-} && -f ${BERTHD_LOG:-} ]]; then
+  # Under bats: kept when the test did not complete. Outside bats (demo,
+  # benchmarks): kept only when the caller sets BERTH_KEEP_LOG=1.
+  local failed=
+  if [[ -n ${BATS_TEST_FILENAME:-} ]]; then
+    [[ -z ${BATS_TEST_COMPLETED:-} ]] && failed=1
+  else
+    [[ ${BERTH_KEEP_LOG:-} == 1 ]] && failed=1
+  fi
+  if [[ -n $failed && -f ${BERTHD_LOG:-} ]]; then
     mkdir -p "$BERTH_TEST_LOGS"
     local keep="$BERTH_TEST_LOGS/$(basename "${BATS_TEST_FILENAME:-test}" .bats)-${BATS_TEST_NUMBER:-0}.log"
     cp "$BERTHD_LOG" "$keep"
-    echo "# berthd log kept in $keep" >&3 2> /dev/null || true
+    { echo "# berthd log kept in $keep" >&3; } 2> /dev/null || echo "# berthd log kept in $keep" >&2
   fi
   [[ -n ${NS:-} ]] && ip netns del "$NS" 2> /dev/null || true
   [[ -n ${T:-} && -d $T ]] && rm -rf "$T"

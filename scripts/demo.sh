@@ -1,0 +1,162 @@
+#!/usr/bin/env bash
+# berth demo (`sudo make demo`): the networking part of the "Docker
+# networking" lecture, as far as berth builds it today, against a private
+# berthd. The daemon runs inside a throwaway network namespace made by the
+# test harness (tests/lib/harness.bash), so the machine's own namespace is
+# never touched; the namespace, the temp dir and the daemon are removed on
+# exit, also when a step fails or on Ctrl-C.
+#
+#   BERTH_BIN   directory with berthd (and berth, once built); default build/src/cmd
+#
+# Non-interactive; every command is bounded by `timeout`; takes a few seconds.
+set -euo pipefail
+
+REPO=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+export BERTH_BIN=${BERTH_BIN:-$REPO/build/src/cmd}
+CMD_TIMEOUT=${CMD_TIMEOUT:-20}
+
+if [[ $(id -u) != 0 ]]; then
+  echo "demo: needs root (it creates a network namespace): sudo make demo" >&2
+  exit 1
+fi
+if [[ ! -x $BERTH_BIN/berthd ]]; then
+  echo "demo: no berthd in $BERTH_BIN (run 'make build' or set BERTH_BIN)" >&2
+  exit 1
+fi
+
+# shellcheck source=tests/lib/harness.bash
+source "$REPO/tests/lib/harness.bash"
+# Info level keeps the daemon log short; the log is printed if the demo fails.
+export BERTHD_LOG_LEVEL=${BERTHD_LOG_LEVEL:-info}
+
+if [[ -t 1 ]]; then B=$'\e[1m' C=$'\e[36m' R=$'\e[0m'; else B='' C='' R=''; fi
+header() { printf '\n%s==== %s ====%s\n' "$B" "$*" "$R"; }
+say() { printf '%s# %s%s\n' "$C" "$*" "$R"; }
+# show DISPLAY-WORDS...: the command line as a user would type it.
+show() {
+  local a out=()
+  for a in "$@"; do
+    if [[ $a =~ ^[][A-Za-z0-9_./:=,@%+{}-]+$ ]]; then out+=("$a"); else out+=("'$a'"); fi
+  done
+  printf '%s+ %s%s\n' "$B" "${out[*]}" "$R"
+}
+
+# The berth CLI, or the docker 28 CLI while berth's own CLI is not built.
+if [[ -x $BERTH_BIN/berth ]]; then
+  HAVE_BERTH_CLI=1
+else
+  HAVE_BERTH_CLI=
+fi
+berth_cmd() {
+  if [[ -n $HAVE_BERTH_CLI ]]; then
+    show berth "$@"
+    timeout "$CMD_TIMEOUT" "$BERTH_BIN/berth" -H "unix://$SOCK" "$@"
+  else
+    show docker "$@"
+    timeout "$CMD_TIMEOUT" env DOCKER_HOST="unix://$SOCK" "$DOCKER28" "$@"
+  fi
+}
+docker_cmd() {
+  show docker "$@"
+  timeout "$CMD_TIMEOUT" env DOCKER_HOST="unix://$SOCK" "$DOCKER28" "$@"
+}
+# expect_fail CMD...: a command the lecture shows failing; the demo goes on
+# only if it does fail.
+expect_fail() {
+  if "$@"; then
+    echo "demo: expected the command above to fail, it succeeded" >&2
+    return 1
+  fi
+  say "(failed as expected)"
+}
+# kernel CMD...: a plain tool run against the demo's namespace.
+kernel() {
+  show "$@"
+  timeout "$CMD_TIMEOUT" "$@"
+}
+
+DEMO_OK=
+cleanup() {
+  local rc=$?
+  if [[ -z $DEMO_OK ]]; then
+    echo >&2
+    echo "demo: FAILED (exit $rc); last lines of the berthd log:" >&2
+    [[ -f ${BERTHD_LOG:-} ]] && tail -n 30 "$BERTHD_LOG" >&2
+  fi
+  harness_teardown
+  if [[ -n ${NS:-} ]] && ip netns list | awk '{print $1}' | grep -qx "$NS"; then
+    echo "demo: namespace $NS is still there" >&2
+  elif [[ -n ${NS:-} ]]; then
+    say "cleaned up: berthd stopped, namespace $NS and ${T:-its temp dir} removed"
+  fi
+}
+
+header "A private berthd in a throwaway network namespace"
+harness_setup demo
+trap cleanup EXIT
+trap 'exit 130' INT TERM
+say "namespace $NS, state in $T"
+show nsenter --net=/run/netns/"$NS" "$BERTH_BIN/berthd" --host "unix://$SOCK" --data-root "$ROOT" \
+  --config-file "$T/daemon.json" --resolv-conf "$T/resolv.conf" --dns "$UPSTREAM_IP" \
+  --log-level "$BERTHD_LOG_LEVEL" '&'
+berthd_start
+say "berthd pid $BERTHD_PID answers on $SOCK"
+show export DOCKER_HOST="unix://$SOCK"
+if [[ -z $HAVE_BERTH_CLI ]]; then
+  say "the berth CLI is not built yet ($BERTH_BIN/berth is missing): the commands"
+  say "meant for it are run with the stock docker CLI $("$DOCKER28" --version | awk '{print $3}' | tr -d ,)"
+fi
+docker_cmd version --format 'client {{.Client.Version}} (API {{.Client.APIVersion}}) -> server {{.Server.Version}} (API {{.Server.APIVersion}})'
+
+header "Networks that exist from the start"
+berth_cmd network ls
+
+header "The lecture's network: a bridge with a fixed subnet, range and gateway"
+docker_cmd network create --driver bridge --subnet 172.200.1.0/24 --ip-range 172.200.1.0/24 \
+  --gateway 172.200.1.1 netlb
+berth_cmd network ls
+berth_cmd network inspect netlb
+BR=br-$(timeout "$CMD_TIMEOUT" env DOCKER_HOST="unix://$SOCK" "$DOCKER28" network inspect -f '{{.Id}}' netlb | cut -c1-12)
+
+header "What the daemon refuses"
+expect_fail docker_cmd network create --driver bridge --subnet 172.200.1.0/24 overlapnet
+expect_fail docker_cmd network create --driver bridge --subnet 172.200.2.0/24 --gateway 172.200.3.1 badgw
+say "that one the CLI refuses before asking the daemon; the daemon's own answer:"
+show curl -s --unix-socket "$SOCK" -X POST -H 'Content-Type: application/json' \
+  -d '{"Name":"badgw","IPAM":{"Config":[{"Subnet":"172.200.2.0/24","Gateway":"172.200.3.1"}]}}' \
+  http://berth/networks/create
+timeout "$CMD_TIMEOUT" curl -s --unix-socket "$SOCK" -X POST -H 'Content-Type: application/json' \
+  -d '{"Name":"badgw","IPAM":{"Config":[{"Subnet":"172.200.2.0/24","Gateway":"172.200.3.1"}]}}' \
+  -w '\nHTTP %{http_code}\n' http://berth/networks/create
+expect_fail docker_cmd network create netlb
+
+header "The kernel side, inside the daemon's namespace"
+say "one Linux bridge per network: berth0 is the default 'bridge' network, $BR is netlb"
+kernel ip -n "$NS" -br link
+kernel ip -n "$NS" -br addr
+kernel ip -n "$NS" -d link show "$BR"
+say "bridge ports: none yet, no container is attached"
+kernel bridge -n "$NS" link
+say "the firewall: one nftables table, per-bridge chains reached through verdict maps"
+kernel ip netns exec "$NS" nft list table ip berth
+
+header "Automatic subnets: 172.18, then 172.19; a removed one is reused"
+docker_cmd network create auto1
+docker_cmd network create auto2
+berth_cmd network inspect -f '{{.Name}} {{range .IPAM.Config}}{{.Subnet}} gw={{.Gateway}}{{end}}' \
+  bridge netlb auto1 auto2
+docker_cmd network rm auto1
+docker_cmd network create auto3
+berth_cmd network inspect -f '{{.Name}} {{range .IPAM.Config}}{{.Subnet}} gw={{.Gateway}}{{end}}' auto2 auto3
+kernel ip -n "$NS" -br addr
+
+header "Removing networks"
+docker_cmd network rm netlb
+docker_cmd network prune -f
+berth_cmd network ls
+say "the bridges and their firewall chains are gone with them"
+kernel ip -n "$NS" -br link
+kernel ip netns exec "$NS" nft list set ip berth bridges
+
+header "Done"
+DEMO_OK=1
