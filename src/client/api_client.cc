@@ -1,0 +1,409 @@
+// Synchronous Beast client over a unix socket. One connection is kept open
+// across requests (the daemon serves keep-alive); when the daemon closed it
+// between two requests, the request is retried once on a new connection.
+#include "client/api_client.h"
+
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/local/stream_protocol.hpp>
+#include <boost/beast/core/flat_buffer.hpp>
+#include <boost/beast/http/empty_body.hpp>
+#include <boost/beast/http/parser.hpp>
+#include <boost/beast/http/read.hpp>
+#include <boost/beast/http/string_body.hpp>
+#include <boost/beast/http/write.hpp>
+#include <cctype>
+#include <cerrno>
+#include <cstdlib>
+#include <utility>  // before Asio: g++ 12 needs std::exchange in awaitable.hpp
+
+#include "common/go_json.h"
+
+namespace berth::client {
+namespace {
+
+namespace asio = boost::asio;
+namespace beast = boost::beast;
+namespace http = boost::beast::http;
+using ojson = nlohmann::ordered_json;
+
+constexpr std::string_view kUnixScheme = "unix://";
+// Responses larger than this are refused (an inspect of a big network is a
+// few hundred KiB).
+constexpr std::uint64_t kMaxBody = 256ull << 20;
+
+bool iequals(std::string_view a, std::string_view b) {
+  if (a.size() != b.size()) return false;
+  for (size_t i = 0; i < a.size(); ++i) {
+    if (std::tolower(static_cast<unsigned char>(a[i])) !=
+        std::tolower(static_cast<unsigned char>(b[i]))) {
+      return false;
+    }
+  }
+  return true;
+}
+
+std::string trim_space(std::string_view s) {
+  auto is_space = [](char c) {
+    return c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\v' || c == '\f';
+  };
+  while (!s.empty() && is_space(s.front())) s.remove_prefix(1);
+  while (!s.empty() && is_space(s.back())) s.remove_suffix(1);
+  return std::string(s);
+}
+
+// The URL as Go prints it in errors: the socket path is the host, escaped.
+std::string go_request_url(const Endpoint& ep, std::string_view target) {
+  std::string host;
+  for (char c : ep.socket_path) {
+    if (c == '/') {
+      host += "%2F";
+    } else {
+      host += c;
+    }
+  }
+  return "http://" + host + std::string(target);
+}
+
+}  // namespace
+
+std::string resolve_host(std::string_view flag, std::string_view berth_host_env,
+                         std::string_view docker_host_env) {
+  if (!flag.empty()) return std::string(flag);
+  if (!berth_host_env.empty()) return std::string(berth_host_env);
+  if (!docker_host_env.empty()) return std::string(docker_host_env);
+  return std::string(kDefaultHost);
+}
+
+Result<Endpoint> parse_host(std::string_view host) {
+  std::string trimmed = trim_space(host);
+  std::string_view h = trimmed;
+  std::string path;
+  if (h.substr(0, kUnixScheme.size()) == kUnixScheme) {
+    path = std::string(h.substr(kUnixScheme.size()));
+  } else if (!h.empty() && h.front() == '/') {
+    path = std::string(h);
+  } else {
+    return invalid_argument("unable to resolve berth endpoint: invalid bind address format: " +
+                            std::string(host));
+  }
+  if (path.empty() || path.front() != '/') {
+    return invalid_argument("unable to resolve berth endpoint: invalid bind address format: " +
+                            std::string(host));
+  }
+  return Endpoint{"unix://" + path, path};
+}
+
+std::string Response::header(std::string_view name) const {
+  for (const auto& [k, v] : headers) {
+    if (iequals(k, name)) return v;
+  }
+  return {};
+}
+
+std::string status_text(unsigned status) {
+  switch (status) {
+    case 100:
+      return "Continue";
+    case 101:
+      return "Switching Protocols";
+    case 200:
+      return "OK";
+    case 201:
+      return "Created";
+    case 202:
+      return "Accepted";
+    case 204:
+      return "No Content";
+    case 301:
+      return "Moved Permanently";
+    case 302:
+      return "Found";
+    case 304:
+      return "Not Modified";
+    case 400:
+      return "Bad Request";
+    case 401:
+      return "Unauthorized";
+    case 403:
+      return "Forbidden";
+    case 404:
+      return "Not Found";
+    case 405:
+      return "Method Not Allowed";
+    case 406:
+      return "Not Acceptable";
+    case 408:
+      return "Request Timeout";
+    case 409:
+      return "Conflict";
+    case 410:
+      return "Gone";
+    case 411:
+      return "Length Required";
+    case 412:
+      return "Precondition Failed";
+    case 413:
+      return "Request Entity Too Large";
+    case 415:
+      return "Unsupported Media Type";
+    case 422:
+      return "Unprocessable Entity";
+    case 429:
+      return "Too Many Requests";
+    case 500:
+      return "Internal Server Error";
+    case 501:
+      return "Not Implemented";
+    case 502:
+      return "Bad Gateway";
+    case 503:
+      return "Service Unavailable";
+    case 504:
+      return "Gateway Timeout";
+    default:
+      return {};
+  }
+}
+
+std::string error_message(const Response& r, std::string_view request_url) {
+  if (r.body.empty()) {
+    return "request returned " + std::to_string(r.status) + " " + status_text(r.status) +
+           " for API route and version " + std::string(request_url) +
+           ", check if the server supports the requested API version";
+  }
+  std::string message;
+  // The content type is compared as a whole string, as the Go client does:
+  // "application/json; charset=utf-8" prints the raw body.
+  if (r.header("Content-Type") == "application/json") {
+    ojson j = ojson::parse(r.body, nullptr, false);
+    if (j.is_discarded()) {
+      return "Error reading JSON: invalid character in error response";
+    }
+    if (j.is_object() && j.contains("message") && j["message"].is_string()) {
+      message = trim_space(j["message"].get<std::string>());
+    }
+    if (message.empty()) {
+      message = "API returned a " + std::to_string(r.status) + " (" + status_text(r.status) +
+                ") but provided no error-message";
+    }
+  } else {
+    message = trim_space(r.body);
+  }
+  return "Error response from daemon: " + message;
+}
+
+ErrorKind kind_for_status(unsigned status) {
+  switch (status) {
+    case 400:
+      return ErrorKind::kInvalidArgument;
+    case 401:
+    case 403:
+      return ErrorKind::kForbidden;
+    case 404:
+      return ErrorKind::kNotFound;
+    case 409:
+      return ErrorKind::kConflict;
+    case 503:
+      return ErrorKind::kUnavailable;
+    default:
+      return ErrorKind::kInternal;
+  }
+}
+
+int compare_versions(std::string_view a, std::string_view b) {
+  while (!a.empty() || !b.empty()) {
+    auto take = [](std::string_view& s) {
+      long n = 0;
+      size_t i = 0;
+      while (i < s.size() && s[i] != '.') {
+        if (s[i] >= '0' && s[i] <= '9') n = n * 10 + (s[i] - '0');
+        ++i;
+      }
+      s.remove_prefix(i < s.size() ? i + 1 : i);
+      return n;
+    };
+    long x = take(a), y = take(b);
+    if (x != y) return x < y ? -1 : 1;
+  }
+  return 0;
+}
+
+std::string negotiate_version(std::string_view server_version) {
+  if (server_version.empty()) return std::string(kFallbackApiVersion);
+  if (compare_versions(server_version, kMaxApiVersion) < 0) return std::string(server_version);
+  return std::string(kMaxApiVersion);
+}
+
+std::string path_escape(std::string_view s) {
+  static const char* kHex = "0123456789ABCDEF";
+  std::string out;
+  for (unsigned char c : s) {
+    if ((c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') ||
+        std::string_view("-_.~$&+,/:;=@").find(static_cast<char>(c)) != std::string_view::npos) {
+      out += static_cast<char>(c);
+    } else {
+      out += '%';
+      out += kHex[c >> 4];
+      out += kHex[c & 15];
+    }
+  }
+  return out;
+}
+
+std::string query_escape(std::string_view s) {
+  static const char* kHex = "0123456789ABCDEF";
+  std::string out;
+  for (unsigned char c : s) {
+    if ((c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-' ||
+        c == '_' || c == '.' || c == '~') {
+      out += static_cast<char>(c);
+    } else if (c == ' ') {
+      out += '+';
+    } else {
+      out += '%';
+      out += kHex[c >> 4];
+      out += kHex[c & 15];
+    }
+  }
+  return out;
+}
+
+struct ApiClient::Connection {
+  asio::io_context io;
+  asio::local::stream_protocol::socket socket{io};
+  beast::flat_buffer buffer;
+  bool open = false;
+};
+
+ApiClient::ApiClient(Endpoint endpoint, std::string version_override)
+    : endpoint_(std::move(endpoint)),
+      version_override_(std::move(version_override)),
+      conn_(std::make_unique<Connection>()) {}
+
+ApiClient::~ApiClient() = default;
+
+Error ApiClient::connect_error(int err) const {
+  if (err == EACCES || err == EPERM) {
+    return unavailable("permission denied while trying to connect to the berth daemon socket at " +
+                       endpoint_.url + ": dial unix " + endpoint_.socket_path +
+                       ": connect: permission denied");
+  }
+  return unavailable("Cannot connect to the berth daemon at " + endpoint_.url +
+                     ". Is the berth daemon running?");
+}
+
+Result<Response> ApiClient::roundtrip(std::string_view method, const std::string& target,
+                                      const std::optional<std::string>& json_body) {
+  http::verb verb = http::string_to_verb(beast::string_view(method.data(), method.size()));
+  if (verb == http::verb::unknown) return invalid_argument("unknown method " + std::string(method));
+
+  http::request<http::string_body> req{verb, target, 11};
+  req.set(http::field::host, "api.moby.localhost");
+  req.set(http::field::user_agent, std::string(kUserAgent));
+  if (json_body) {
+    req.set(http::field::content_type, "application/json");
+    req.body() = *json_body;
+    req.content_length(req.body().size());
+  } else if (verb == http::verb::post || verb == http::verb::put) {
+    req.content_length(0);
+  }
+
+  // A kept-alive connection the daemon closed in the meantime fails on the
+  // write or on the first read; such a request is sent once more on a
+  // fresh connection. A fresh connection that fails is an error.
+  for (int attempt = 0; attempt < 2; ++attempt) {
+    bool reused = conn_->open;
+    if (!conn_->open) {
+      boost::system::error_code ec;
+      conn_->socket = asio::local::stream_protocol::socket(conn_->io);
+      conn_->buffer.clear();
+      conn_->socket.connect(asio::local::stream_protocol::endpoint(endpoint_.socket_path), ec);
+      if (ec) return connect_error(ec.value());
+      conn_->open = true;
+    }
+    boost::system::error_code ec;
+    http::write(conn_->socket, req, ec);
+    if (ec) {
+      conn_->open = false;
+      if (reused) continue;
+      return unavailable("error during connect: " + ec.message());
+    }
+    http::response_parser<http::string_body> parser;
+    parser.body_limit(kMaxBody);
+    if (verb == http::verb::head) parser.skip(true);
+    http::read(conn_->socket, conn_->buffer, parser, ec);
+    if (ec) {
+      conn_->open = false;
+      boost::system::error_code ignored;
+      conn_->socket.close(ignored);
+      if (reused && (ec == http::error::end_of_stream || ec == asio::error::eof ||
+                     ec == asio::error::connection_reset || ec == asio::error::broken_pipe)) {
+        continue;
+      }
+      return unavailable("error reading response from the berth daemon at " + endpoint_.url + ": " +
+                         ec.message());
+    }
+    auto msg = parser.release();
+    Response r;
+    r.status = msg.result_int();
+    r.reason = std::string(msg.reason());
+    for (const auto& f : msg) {
+      r.headers.emplace_back(std::string(f.name_string()), std::string(f.value()));
+    }
+    r.body = std::move(msg.body());
+    if (!msg.keep_alive()) {
+      conn_->open = false;
+      boost::system::error_code ignored;
+      conn_->socket.close(ignored);
+    }
+    return r;
+  }
+  return connect_error(ECONNREFUSED);
+}
+
+Result<std::string> ApiClient::api_version() {
+  if (!version_.empty()) return version_;
+  auto ping = roundtrip("HEAD", "/_ping", std::nullopt);
+  if (!ping.ok()) return ping.error();
+  if (ping->status != 200 && ping->status != 500) {
+    ping = roundtrip("GET", "/_ping", std::nullopt);
+    if (!ping.ok()) return ping.error();
+    if (ping->status >= 400) {
+      return Error(kind_for_status(ping->status),
+                   error_message(*ping, go_request_url(endpoint_, "/_ping")));
+    }
+  }
+  version_ = version_override_.empty() ? negotiate_version(ping->header("Api-Version"))
+                                       : version_override_;
+  return version_;
+}
+
+Result<Response> ApiClient::versioned(std::string_view method, std::string_view path,
+                                      std::string_view query, const ojson* body) {
+  auto version = api_version();
+  if (!version.ok()) return version.error();
+  std::string target = "/v" + *version + std::string(path);
+  if (!query.empty()) target += "?" + std::string(query);
+  std::optional<std::string> payload;
+  if (body != nullptr) payload = go_json(*body);
+  auto r = roundtrip(method, target, payload);
+  if (!r.ok()) return r.error();
+  if (r->status >= 400) {
+    return Error(kind_for_status(r->status), error_message(*r, go_request_url(endpoint_, target)));
+  }
+  return r;
+}
+
+Result<Response> ApiClient::get(std::string_view path, std::string_view query) {
+  return versioned("GET", path, query, nullptr);
+}
+
+Result<Response> ApiClient::post(std::string_view path, std::string_view query, const ojson* body) {
+  return versioned("POST", path, query, body);
+}
+
+Result<Response> ApiClient::del(std::string_view path, std::string_view query) {
+  return versioned("DELETE", path, query, nullptr);
+}
+
+}  // namespace berth::client
