@@ -106,12 +106,29 @@ ojson network_json(const store::NetworkRecord& n, ApiVersion v) {
 }
 
 Result<engine::NetworkCreateRequest> decode_network_create(std::string_view body) {
-  auto j = nlohmann::json::parse(body, nullptr, false);
-  if (j.is_discarded()) {
+  nlohmann::json j;
+  try {
+    j = nlohmann::json::parse(body);
+  } catch (const nlohmann::json::parse_error& e) {
+    // The router turns a request without a body into "{}" (moby's ReadJSON
+    // skips the decoder then); a body of blanks is Go's io.EOF.
+    if (body.empty()) return invalid_argument("invalid JSON: EOF");
     if (body.find_first_not_of(" \t\r\n") == std::string_view::npos) {
-      return invalid_argument("invalid JSON: EOF");
+      return invalid_argument("invalid JSON: got EOF while reading request body");
+    }
+    // moby's httputils.ReadJSON: a value cut short is Go's "unexpected
+    // EOF"; a complete value followed by more is refused as such.
+    const std::string what = e.what();
+    if (what.find("unexpected end of input") != std::string::npos) {
+      return invalid_argument("invalid JSON: unexpected EOF");
+    }
+    if (what.find("; expected end of input") != std::string::npos) {
+      return invalid_argument("unexpected content after JSON");
     }
     return invalid_argument("invalid JSON: the request body is not valid JSON");
+  } catch (const nlohmann::json::exception& e) {
+    // Numbers beyond a double's range ("2E14114") throw out_of_range.
+    return invalid_argument(std::string("invalid JSON: ") + e.what());
   }
   if (!j.is_object()) {
     return invalid_argument("invalid JSON: json: cannot unmarshal " + json_kind(j) +

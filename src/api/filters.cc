@@ -175,6 +175,16 @@ Result<bool> network_matches(const Filters& f, const store::NetworkRecord& n) {
   return true;
 }
 
+Status check_prune_until(const Filters& f, int64_t now) {
+  auto it = f.find("until");
+  if (it == f.end()) return ok_status();
+  if (it->second.size() > 1) return invalid_argument("more than one until filter specified");
+  for (const auto& v : it->second) {
+    if (auto t = parse_until(v, now); !t.ok()) return t.error();
+  }
+  return ok_status();
+}
+
 Result<bool> prune_matches(const Filters& f, const store::NetworkRecord& n, int64_t now) {
   BERTH_TRY(check_filter_keys(f, {"label", "label!", "until"}));
   for (const auto& [key, vals] : f) {

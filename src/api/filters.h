@@ -31,6 +31,11 @@ Result<bool> network_matches(const Filters& f, const store::NetworkRecord& n);
 // or a Go duration like 10m).
 Result<bool> prune_matches(const Filters& f, const store::NetworkRecord& n, int64_t now_nanos);
 
+// The prune `until` filter checked on its own, before any network is looked
+// at (dockerd's getUntilFromPruneFilters): one value at most, and one that
+// parses. prune_matches alone would never see it with no user network.
+Status check_prune_until(const Filters& f, int64_t now_nanos);
+
 // URL query decoding: "a=1&b=%7B%7D" → {a:1, b:"{}"}.
 std::map<std::string, std::string> parse_query(std::string_view q);
 

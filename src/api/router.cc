@@ -7,6 +7,7 @@
 #include <spdlog/spdlog.h>
 
 #include "api/filters.h"
+#include "api/router_detail.h"
 
 namespace berth::api {
 
@@ -26,7 +27,7 @@ status status_for(ErrorKind kind) {
   return status::internal_server_error;
 }
 
-namespace {
+namespace detail {
 
 void common_headers(http::Response& r) {
   r.set("Api-Version", kMaxApi.str());
@@ -80,20 +81,22 @@ Status check_json_content_type(const http::Request& req) {
                           "): must be 'application/json'");
 }
 
-}  // namespace
+}  // namespace detail
+
+using namespace detail;
 
 Router::Router(engine::Engine& engine, std::function<SystemFacts()> facts)
     : engine_(engine), facts_(std::move(facts)) {}
 
-http::Response Router::handle(http::Request& req) {
+http::Reply Router::handle(http::Request& req) {
   auto p = route_path(std::string_view(req.target().data(), req.target().size()));
-  http::Response res = p.ok() ? route(req, *p) : error_response(p.error());
+  http::Reply res = p.ok() ? route(req, *p) : http::Reply(error_response(p.error()));
   spdlog::debug("{} {} → {}", std::string(req.method_string()), std::string(req.target()),
-                res.result_int());
+                res.response.result_int());
   return res;
 }
 
-http::Response Router::route(http::Request& req, const RoutedPath& p) {
+http::Reply Router::route(http::Request& req, const RoutedPath& p) {
   const verb m = req.method();
   const std::string& path = p.path;
 
@@ -104,6 +107,9 @@ http::Response Router::route(http::Request& req, const RoutedPath& p) {
   if (path == "/info" && m == verb::get) {
     return json_response(status::ok, go_json(info_json(facts_(), p.version)));
   }
+  bool matched = false;
+  http::Reply cr = containers_route(req, p, matched);
+  if (matched) return cr;
   if (path == "/networks" || path == "/networks/") {
     if (m == verb::get) return networks_list(p);
   }
@@ -147,7 +153,8 @@ http::Response Router::network_inspect(const std::string& term, const RoutedPath
 
 http::Response Router::network_create(http::Request& req, const RoutedPath& p) {
   if (auto st = check_json_content_type(req); !st.ok()) return error_response(st.error());
-  auto r = decode_network_create(req.body());
+  // moby's ReadJSON: no body at all is an empty request, not an error.
+  auto r = decode_network_create(req.body().empty() ? std::string_view("{}") : req.body());
   if (!r.ok()) return error_response(r.error());
   auto n = engine_.create_network(*r);
   if (!n.ok()) return error_response(n.error());
@@ -172,6 +179,7 @@ http::Response Router::networks_prune(const RoutedPath& p) {
     return error_response(st.error());
   }
   const int64_t now = now_nanos();
+  if (auto st = check_prune_until(*f, now); !st.ok()) return error_response(st.error());
   std::optional<Error> filter_error;
   auto removed = engine_.prune_networks([&](const store::NetworkRecord& n) {
     auto m = prune_matches(*f, n, now);

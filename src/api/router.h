@@ -7,6 +7,7 @@
 
 #include <functional>
 
+#include "api/container_json.h"
 #include "api/docker_json.h"
 #include "engine/engine.h"
 #include "http/unix_server.h"
@@ -19,15 +20,26 @@ class Router {
  public:
   Router(engine::Engine& engine, std::function<SystemFacts()> facts);
 
-  http::Response handle(http::Request& req);
+  http::Reply handle(http::Request& req);
 
  private:
-  http::Response route(http::Request& req, const RoutedPath& p);
+  http::Reply route(http::Request& req, const RoutedPath& p);
   http::Response networks_list(const RoutedPath& p);
   http::Response network_inspect(const std::string& term, const RoutedPath& p);
   http::Response network_create(http::Request& req, const RoutedPath& p);
   http::Response network_delete(const std::string& term);
   http::Response networks_prune(const RoutedPath& p);
+
+  // Containers (router_containers.cc).
+  http::Reply containers_route(http::Request& req, const RoutedPath& p, bool& matched);
+  ContainerView view_of(const store::ContainerRecord& c, int64_t now);
+  http::Response container_create(http::Request& req, const RoutedPath& p);
+  http::Response containers_list(const RoutedPath& p);
+  http::Response container_inspect(const std::string& term, const RoutedPath& p);
+  http::Reply container_stop(const std::string& term, const RoutedPath& p, bool restart);
+  http::Reply container_remove(const std::string& term, const RoutedPath& p);
+  http::Reply container_wait(const std::string& term, const RoutedPath& p);
+  http::Reply container_logs(const std::string& term, const RoutedPath& p);
 
   engine::Engine& engine_;
   std::function<SystemFacts()> facts_;

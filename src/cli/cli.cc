@@ -2,6 +2,9 @@
 // the usage and help texts in the shape cobra gives the docker CLI.
 #include "cli/cli.h"
 
+#include <sys/ioctl.h>
+#include <unistd.h>
+
 #include <algorithm>
 #include <cstdlib>
 #include <iostream>
@@ -38,6 +41,9 @@ std::vector<FlagSpec> global_flags() {
 
 std::vector<Command> root_commands() {
   std::vector<Command> c;
+  for (auto& k : container_top_commands()) c.push_back(std::move(k));
+  c.push_back(object_inspect_command());
+  c.push_back(container_command());
   c.push_back(network_command());
   c.push_back(version_command());
   c.push_back(info_command());
@@ -66,12 +72,20 @@ std::string root_help() {
                   "Engine API\n\nCommon Commands:\n";
   auto cmds = root_commands();
   for (const auto& c : cmds) {
-    if (c.children.empty()) h += "  " + pad_name(c.name) + " " + c.short_help + "\n";
+    if (c.top && c.children.empty()) h += "  " + pad_name(c.name) + " " + c.short_help + "\n";
   }
   h += "\nManagement Commands:\n";
   for (const auto& c : cmds) {
     if (!c.children.empty()) h += "  " + pad_name(c.name) + " " + c.short_help + "\n";
   }
+  std::vector<const Command*> others;
+  for (const auto& c : cmds) {
+    if (!c.top && c.children.empty()) others.push_back(&c);
+  }
+  std::sort(others.begin(), others.end(),
+            [](const Command* a, const Command* b) { return a->name < b->name; });
+  h += "\nCommands:\n";
+  for (const Command* c : others) h += "  " + pad_name(c->name) + " " + c->short_help + "\n";
   h += "\nGlobal Options:\n" + flag_usages(global_flags());
   h += std::string("\nRun '") + kProgram + " COMMAND --help' for more information on a command.\n";
   return h;
@@ -90,7 +104,9 @@ std::string group_help(const std::string& path, const Command& c) {
 
 std::string leaf_help(const std::string& path, const Command& c) {
   std::string h = "Usage:  " + path + " " + c.use + "\n\n" + c.short_help + "\n\n";
-  if (!c.aliases_line.empty()) h += "Aliases:\n  " + c.aliases_line + "\n\n";
+  if (!c.aliases_line.empty()) {
+    h += "Aliases:\n  " + c.aliases_line + "\n" + (c.flags.empty() ? "" : "\n");
+  }
   if (!c.flags.empty()) h += "Options:\n" + flag_usages(c.flags);
   return h;
 }
@@ -121,6 +137,10 @@ std::optional<std::string> check_args(const std::string& path, const Command& c,
       if (!args.empty()) return std::nullopt;
       what = "requires at least 1 argument";
       how = "See";
+      break;
+    case Command::Args::kOneOrTwo:
+      if (args.size() == 1 || args.size() == 2) return std::nullopt;
+      what = "requires at least 1 and at most 2 arguments";
       break;
   }
   return std::string(kProgram) + ": '" + path + "' " + what + "\n\nUsage:  " + path + " " + c.use +
@@ -222,6 +242,7 @@ int run(const std::vector<std::string>& args, const Env& env, Io& io) {
     return 1;
   }
   Context ctx(io, *endpoint, env.api_version);
+  ctx.set_console_size({env.console_rows, env.console_cols});
   // Once the command is known, the docker CLI pings the daemon (to learn
   // its API version and OS) before it parses the command's own flags; a
   // failure is reported only when a request needs the daemon. berth does
@@ -254,13 +275,17 @@ int run(const std::vector<std::string>& args, const Env& env, Io& io) {
     rest.erase(rest.begin());
   }
 
-  auto flags = parse_flags(cmd->flags, rest);
+  auto flags = parse_flags(cmd->flags, rest, cmd->interspersed);
   if (!flags.ok()) {
+    if (!cmd->early_ping && cmd->ping_on_flag_error) (void)ctx.api().api_version();
     io.err << flags.error().message() << "\n\nUsage:  " << path << " " << cmd->use << "\n\nRun '"
            << path << " --help' for more information\n";
     return 125;
   }
+  // pflag writes deprecation notices to the command's output: stdout.
+  for (const auto& w : flags->warnings) io.out << w << "\n";
   if (flags->help) {
+    if (!cmd->early_ping && cmd->ping_on_flag_error) (void)ctx.api().api_version();
     io.out << leaf_help(path, *cmd);
     return 0;
   }
@@ -281,8 +306,13 @@ int run(int argc, char** argv) {
   env.docker_host = get("DOCKER_HOST");
   env.api_version = get("BERTH_API_VERSION");
   if (env.api_version.empty()) env.api_version = get("DOCKER_API_VERSION");
+  struct winsize ws {};
+  if (isatty(STDOUT_FILENO) && ioctl(STDOUT_FILENO, TIOCGWINSZ, &ws) == 0) {
+    env.console_rows = ws.ws_row;
+    env.console_cols = ws.ws_col;
+  }
   std::vector<std::string> args(argv + (argc > 0 ? 1 : 0), argv + argc);
-  Io io{std::cout, std::cerr, std::cin};
+  Io io{std::cout, std::cerr, std::cin, STDIN_FILENO};
   int rc = run(args, env, io);
   std::cout.flush();
   return rc;

@@ -13,6 +13,9 @@ struct Io {
   std::ostream& out;
   std::ostream& err;
   std::istream& in;
+  // The descriptor behind `in` when it is a real one (stdin of the CLI):
+  // attached runs read it directly and may put a terminal in raw mode.
+  int in_fd = -1;
 };
 
 // The environment berth reads (empty = unset).
@@ -20,6 +23,8 @@ struct Env {
   std::string berth_host;   // BERTH_HOST
   std::string docker_host;  // DOCKER_HOST
   std::string api_version;  // BERTH_API_VERSION, else DOCKER_API_VERSION: pins the version
+  // [rows, cols] of the terminal on stdout; {0, 0} when it is not one.
+  int console_rows = 0, console_cols = 0;
 };
 
 // Runs one invocation; `args` excludes the program name. Returns the exit

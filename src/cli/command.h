@@ -3,6 +3,7 @@
 // handler runs in. Internal to berth_cli.
 #pragma once
 
+#include <array>
 #include <functional>
 #include <memory>
 #include <string>
@@ -23,8 +24,18 @@ class Context {
       : io_(io), endpoint_(std::move(endpoint)), api_version_(std::move(api_version)) {}
 
   std::ostream& out() { return io_.out; }
+  // [rows, cols] of the terminal on stdout, {0, 0} when it is not one
+  // (sent as HostConfig.ConsoleSize, as docker does).
+  std::array<int, 2> console_size() const { return console_size_; }
+  void set_console_size(std::array<int, 2> s) { console_size_ = s; }
+  // A second client on its own connection, for work done while the main
+  // one is busy (signals forwarded during `run`).
+  std::unique_ptr<client::ApiClient> new_client() {
+    return std::make_unique<client::ApiClient>(endpoint_, api_version_);
+  }
   std::ostream& err() { return io_.err; }
   std::istream& in() { return io_.in; }
+  int in_fd() const { return io_.in_fd; }
 
   // The API client, created on first use (no connection is made before a
   // request).
@@ -47,10 +58,11 @@ class Context {
   client::Endpoint endpoint_;
   std::string api_version_;
   std::unique_ptr<client::ApiClient> api_;
+  std::array<int, 2> console_size_ = {0, 0};
 };
 
 struct Command {
-  enum class Args { kAny, kNone, kExactly1, kAtLeast1 };
+  enum class Args { kAny, kNone, kExactly1, kAtLeast1, kOneOrTwo };
   std::string name;
   std::vector<std::string> aliases;
   std::string use;           // after the command path: "[OPTIONS] NETWORK"
@@ -63,12 +75,28 @@ struct Command {
   // Whether the daemon is pinged before flags are parsed, as docker does
   // for every command but `version`.
   bool early_ping = true;
+  // Without an early ping: whether a bad flag or --help still makes docker
+  // ping first (commands with version-annotated flags: run, create, start,
+  // logs).
+  bool ping_on_flag_error = false;
+  // false: the first argument ends the flags (run, create: the rest is the
+  // container's command).
+  bool interspersed = true;
+  // Where the root help lists it: "Common Commands" (top), "Management
+  // Commands" (a command with children), else "Commands".
+  bool top = false;
 };
 
 // The verbs, defined next to their implementations.
 Command network_command();
 Command version_command();
 Command info_command();
+// Container verbs: the top-level ones (run, create, ps, start, …) and the
+// `container` management command holding all of them.
+std::vector<Command> container_top_commands();
+Command container_command();
+// `inspect`: any object, as docker's generic inspect.
+Command object_inspect_command();
 
 // --format help shared by inspect-like commands (flagsHelper.InspectFormatHelp).
 std::string inspect_format_help();

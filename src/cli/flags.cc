@@ -34,6 +34,13 @@ std::string quoted(const std::string& s) {
 }
 
 Status set_value(const FlagSpec& f, const std::string& value, ParsedFlags* out) {
+  if (!f.deprecated.empty()) {
+    out->warnings.push_back("Flag --" + f.name + " has been deprecated, " + f.deprecated);
+  }
+  // A command may declare --help itself (run and create, whose -h is
+  // --hostname); it still asks for help.
+  if (f.name == "help" && f.type == FlagSpec::Type::kBool && value == "true") out->help = true;
+  const std::string& key = f.alias_of.empty() ? f.name : f.alias_of;
   auto invalid = [&](const std::string& why) {
     return invalid_argument("invalid argument " + quoted(value) + " for " + quoted(flag_title(f)) +
                             " flag: " + why);
@@ -42,17 +49,17 @@ Status set_value(const FlagSpec& f, const std::string& value, ParsedFlags* out) 
     case FlagSpec::Type::kBool: {
       auto b = parse_go_bool(value);
       if (!b) return invalid("strconv.ParseBool: parsing " + quoted(value) + ": invalid syntax");
-      out->values[f.name] = {*b ? "true" : "false"};
+      out->values[key] = {*b ? "true" : "false"};
       return ok_status();
     }
     case FlagSpec::Type::kString:
       if (f.validate) {
         if (auto why = f.validate(value)) return invalid(*why);
       }
-      out->values[f.name] = {value};
+      out->values[key] = {value};
       return ok_status();
     case FlagSpec::Type::kStringSlice: {
-      auto& v = out->values[f.name];
+      auto& v = out->values[key];
       if (value.empty()) return ok_status();
       size_t start = 0;
       for (;;) {
@@ -72,7 +79,7 @@ Status set_value(const FlagSpec& f, const std::string& value, ParsedFlags* out) 
       if (f.validate) {
         if (auto why = f.validate(value)) return invalid(*why);
       }
-      out->values[f.name].push_back(value);
+      out->values[key].push_back(value);
       return ok_status();
   }
   return ok_status();
@@ -239,7 +246,7 @@ std::string flag_usages(const std::vector<FlagSpec>& specs, int cols) {
   size_t maxlen = 0;
   std::vector<const FlagSpec*> visible;
   for (const auto& f : specs) {
-    if (!f.hidden) visible.push_back(&f);
+    if (!f.hidden && f.deprecated.empty()) visible.push_back(&f);
   }
   std::sort(visible.begin(), visible.end(),
             [](const FlagSpec* a, const FlagSpec* b) { return a->name < b->name; });

@@ -33,6 +33,11 @@ struct FlagSpec {
   std::string usage;
   std::string default_value;  // shown in help as (default ...); "" shows nothing
   bool hidden = false;
+  // pflag's MarkDeprecated: hidden, and using it prints
+  // "Flag --NAME has been deprecated, <deprecated>".
+  std::string deprecated;
+  // Values are stored under this name instead (--net for --network).
+  std::string alias_of;
   // Checks one value; returns the reason it is invalid, e.g.
   // "bad format of filter (expected name=value)".
   std::function<std::optional<std::string>(const std::string&)> validate;
@@ -44,6 +49,8 @@ struct ParsedFlags {
   std::map<std::string, std::vector<std::string>> values;
   std::vector<std::string> args;
   bool help = false;
+  // Deprecation notices, in command-line order (printed on stderr).
+  std::vector<std::string> warnings;
 
   bool has(const std::string& name) const { return values.count(name) != 0; }
   bool get_bool(const std::string& name, bool def = false) const;

@@ -674,6 +674,7 @@ Command version_command() {
   c.use = "[OPTIONS]";
   c.short_help = "Show the berth version information";
   c.early_ping = false;
+  c.top = true;
   c.args = Command::Args::kNone;
   c.flags = {format_flag()};
   c.run = run_version;
@@ -685,6 +686,7 @@ Command info_command() {
   c.name = "info";
   c.use = "[OPTIONS]";
   c.short_help = "Display system-wide information";
+  c.top = true;
   c.args = Command::Args::kNone;
   c.flags = {format_flag()};
   c.run = run_info;

@@ -3,9 +3,14 @@
 // between two requests, the request is retried once on a new connection.
 #include "client/api_client.h"
 
+#include <sys/socket.h>
+#include <sys/un.h>
+#include <unistd.h>
+
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/local/stream_protocol.hpp>
 #include <boost/beast/core/flat_buffer.hpp>
+#include <boost/beast/http/buffer_body.hpp>
 #include <boost/beast/http/empty_body.hpp>
 #include <boost/beast/http/parser.hpp>
 #include <boost/beast/http/read.hpp>
@@ -13,7 +18,10 @@
 #include <boost/beast/http/write.hpp>
 #include <cctype>
 #include <cerrno>
+#include <algorithm>
 #include <cstdlib>
+#include <cstring>
+#include <limits>
 #include <utility>  // before Asio: g++ 12 needs std::exchange in awaitable.hpp
 
 #include "common/go_json.h"
@@ -404,6 +412,223 @@ Result<Response> ApiClient::post(std::string_view path, std::string_view query, 
 
 Result<Response> ApiClient::del(std::string_view path, std::string_view query) {
   return versioned("DELETE", path, query, nullptr);
+}
+
+// ------------------------------------------------------------- streams --
+
+struct ResponseStream::Impl {
+  asio::io_context io;
+  asio::local::stream_protocol::socket socket{io};
+  beast::flat_buffer buffer;
+  http::response_parser<http::buffer_body> parser;
+  std::string url;  // for messages
+};
+
+ResponseStream::ResponseStream() : impl_(std::make_unique<Impl>()) {}
+
+ResponseStream::~ResponseStream() {
+  boost::system::error_code ignored;
+  impl_->socket.close(ignored);
+}
+
+std::string ResponseStream::header(std::string_view name) const {
+  for (const auto& [k, v] : headers_) {
+    if (iequals(k, name)) return v;
+  }
+  return {};
+}
+
+Result<bool> ResponseStream::next(std::string* out) {
+  auto& p = impl_->parser;
+  while (!p.is_done()) {
+    char chunk[16384];
+    p.get().body().data = chunk;
+    p.get().body().size = sizeof chunk;
+    boost::system::error_code ec;
+    http::read_some(impl_->socket, impl_->buffer, p, ec);
+    if (ec == http::error::need_buffer) ec = {};
+    size_t n = sizeof chunk - p.get().body().size;
+    out->append(chunk, n);
+    if (ec == http::error::end_of_stream || ec == asio::error::eof) {
+      // A body delimited by the end of the connection.
+      return n > 0;
+    }
+    if (ec) {
+      return unavailable("error reading response from the berth daemon at " + impl_->url + ": " +
+                         ec.message());
+    }
+    if (n > 0) return true;
+  }
+  return false;
+}
+
+Result<std::string> ResponseStream::rest() {
+  std::string all;
+  for (;;) {
+    auto more = next(&all);
+    if (!more.ok()) return more.error();
+    if (!*more) return all;
+  }
+}
+
+Result<std::unique_ptr<ResponseStream>> ApiClient::stream(std::string_view method,
+                                                          std::string_view path,
+                                                          std::string_view query, const ojson* body,
+                                                          const Headers& extra_headers) {
+  auto version = api_version();
+  if (!version.ok()) return version.error();
+  std::string target = "/v" + *version + std::string(path);
+  if (!query.empty()) target += "?" + std::string(query);
+  http::verb verb = http::string_to_verb(beast::string_view(method.data(), method.size()));
+  if (verb == http::verb::unknown) return invalid_argument("unknown method " + std::string(method));
+
+  std::unique_ptr<ResponseStream> s(new ResponseStream());
+  ResponseStream::Impl& impl = *s->impl_;
+  impl.url = endpoint_.url;
+  boost::system::error_code ec;
+  impl.socket.connect(asio::local::stream_protocol::endpoint(endpoint_.socket_path), ec);
+  if (ec) return connect_error(ec.value());
+
+  http::request<http::string_body> req{verb, target, 11};
+  req.set(http::field::host, "api.moby.localhost");
+  req.set(http::field::user_agent, std::string(kUserAgent));
+  for (const auto& [k, v] : extra_headers) req.set(k, v);
+  if (body != nullptr) {
+    req.set(http::field::content_type, "application/json");
+    req.body() = go_json(*body);
+    req.content_length(req.body().size());
+  } else if (verb == http::verb::post || verb == http::verb::put) {
+    req.content_length(0);
+  }
+  http::write(impl.socket, req, ec);
+  if (ec) return unavailable("error during connect: " + ec.message());
+  // No limit: a log stream may be long. (Boost 1.74 compares the length
+  // with an empty optional as "greater", so none cannot be used here.)
+  impl.parser.body_limit(std::numeric_limits<std::uint64_t>::max());
+  http::read_header(impl.socket, impl.buffer, impl.parser, ec);
+  if (ec) {
+    return unavailable("error reading response from the berth daemon at " + endpoint_.url + ": " +
+                       ec.message());
+  }
+  const auto& msg = impl.parser.get();
+  s->status_ = msg.result_int();
+  for (const auto& f : msg) {
+    s->headers_.emplace_back(std::string(f.name_string()), std::string(f.value()));
+  }
+  if (s->status_ >= 400) {
+    Response r;
+    r.status = s->status_;
+    r.reason = std::string(msg.reason());
+    r.headers = s->headers_;
+    auto text = s->rest();
+    if (!text.ok()) return text.error();
+    r.body = std::move(*text);
+    return Error(kind_for_status(r.status), error_message(r, go_request_url(endpoint_, target)));
+  }
+  return s;
+}
+
+// --------------------------------------------------------------- hijack --
+
+HijackedConnection::HijackedConnection(int fd, std::string buffered, std::string content_type)
+    : fd_(fd), buffered_(std::move(buffered)), content_type_(std::move(content_type)) {}
+
+HijackedConnection::~HijackedConnection() {
+  if (fd_ >= 0) ::close(fd_);
+}
+
+Result<size_t> HijackedConnection::read(char* buf, size_t n) {
+  if (!buffered_.empty()) {
+    size_t k = std::min(n, buffered_.size());
+    std::memcpy(buf, buffered_.data(), k);
+    buffered_.erase(0, k);
+    return k;
+  }
+  for (;;) {
+    ssize_t r = ::read(fd_, buf, n);
+    if (r >= 0) return static_cast<size_t>(r);
+    if (errno == EINTR) continue;
+    if (errno == ECONNRESET || errno == EBADF) return size_t{0};
+    return unavailable(std::string("error reading from the container: ") + std::strerror(errno));
+  }
+}
+
+Status HijackedConnection::write_all(std::string_view data) {
+  while (!data.empty()) {
+    ssize_t w = ::send(fd_, data.data(), data.size(), MSG_NOSIGNAL);
+    if (w < 0) {
+      if (errno == EINTR) continue;
+      return unavailable(std::string("error writing to the container: ") + std::strerror(errno));
+    }
+    data.remove_prefix(static_cast<size_t>(w));
+  }
+  return ok_status();
+}
+
+void HijackedConnection::close_write() { ::shutdown(fd_, SHUT_WR); }
+
+void HijackedConnection::close() { ::shutdown(fd_, SHUT_RDWR); }
+
+Result<std::unique_ptr<HijackedConnection>> ApiClient::hijack(std::string_view path,
+                                                              std::string_view query) {
+  auto version = api_version();
+  if (!version.ok()) return version.error();
+  std::string target = "/v" + *version + std::string(path);
+  if (!query.empty()) target += "?" + std::string(query);
+  int fd = ::socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+  if (fd < 0) return connect_error(errno);
+  sockaddr_un addr{};
+  addr.sun_family = AF_UNIX;
+  std::strncpy(addr.sun_path, endpoint_.socket_path.c_str(), sizeof(addr.sun_path) - 1);
+  if (::connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) != 0) {
+    int err = errno;
+    ::close(fd);
+    return connect_error(err);
+  }
+  // The headers docker's client sends (client/hijack.go).
+  std::string req = "POST " + target +
+                    " HTTP/1.1\r\nHost: api.moby.localhost\r\nUser-Agent: " +
+                    std::string(kUserAgent) +
+                    "\r\nContent-Length: 0\r\nConnection: Upgrade\r\nContent-Type: "
+                    "text/plain\r\nUpgrade: tcp\r\n\r\n";
+  // Owns fd until the connection object takes it.
+  HijackedConnection handshake(fd, "", "");
+  BERTH_TRY(handshake.write_all(req));
+  std::string head;
+  char buf[4096];
+  size_t end;
+  while ((end = head.find("\r\n\r\n")) == std::string::npos) {
+    auto n = handshake.read(buf, sizeof buf);
+    if (!n.ok()) return n.error();
+    if (*n == 0) {
+      return unavailable("error reading response from the berth daemon at " + endpoint_.url +
+                         ": unexpected EOF");
+    }
+    head.append(buf, *n);
+    if (head.size() > 65536) return unavailable("response head too large");
+  }
+  std::string rest = head.substr(end + 4);
+  head.resize(end);
+  unsigned status = 0;
+  size_t sp = head.find(' ');
+  if (sp != std::string::npos) status = static_cast<unsigned>(std::atoi(head.c_str() + sp + 1));
+  if (status != 101) {
+    return Error(kind_for_status(status),
+                 "unable to upgrade to tcp, received " + std::to_string(status));
+  }
+  std::string content_type;
+  size_t pos = 0;
+  while (pos < head.size()) {
+    size_t nl = head.find("\r\n", pos);
+    std::string line = head.substr(pos, nl == std::string::npos ? std::string::npos : nl - pos);
+    pos = nl == std::string::npos ? head.size() : nl + 2;
+    size_t colon = line.find(':');
+    if (colon != std::string::npos && iequals(line.substr(0, colon), "Content-Type")) {
+      content_type = trim_space(line.substr(colon + 1));
+    }
+  }
+  // The bytes that followed the head are the start of the stream.
+  return std::make_unique<HijackedConnection>(handshake.release(), std::move(rest), content_type);
 }
 
 }  // namespace berth::client

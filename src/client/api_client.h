@@ -76,6 +76,74 @@ std::string path_escape(std::string_view s);
 // Go's url.QueryEscape: everything but [A-Za-z0-9-_.~] is %XX, space is '+'.
 std::string query_escape(std::string_view s);
 
+using Headers = std::vector<std::pair<std::string, std::string>>;
+
+// A response whose body is read as it arrives (logs -f, wait, pull): the
+// status line and headers are read when it is opened, the body piece by
+// piece. It owns a connection of its own, closed when it is destroyed,
+// which is how `run -d` drops its pending /wait, as the docker CLI does.
+class ResponseStream {
+ public:
+  ~ResponseStream();
+  ResponseStream(const ResponseStream&) = delete;
+  ResponseStream& operator=(const ResponseStream&) = delete;
+
+  unsigned status() const { return status_; }
+  const Headers& headers() const { return headers_; }
+  // Value of the first header with that name (case-insensitive), or "".
+  std::string header(std::string_view name) const;
+
+  // Appends the next piece of the body to *out. Returns false once the
+  // body has ended (chunked end, Content-Length reached or EOF); blocks
+  // until data arrives otherwise.
+  Result<bool> next(std::string* out);
+  // The rest of the body.
+  Result<std::string> rest();
+
+  struct Impl;
+
+ private:
+  friend class ApiClient;
+  ResponseStream();
+  unsigned status_ = 0;
+  Headers headers_;
+  std::unique_ptr<Impl> impl_;
+};
+
+// A connection the daemon took over after "101 UPGRADED" (attach): a raw
+// byte pipe, the container's stdin one way and its output the other. One
+// thread may read while another writes.
+class HijackedConnection {
+ public:
+  HijackedConnection(int fd, std::string buffered, std::string content_type);
+  ~HijackedConnection();
+  HijackedConnection(const HijackedConnection&) = delete;
+  HijackedConnection& operator=(const HijackedConnection&) = delete;
+
+  int fd() const { return fd_; }
+  // The reply's Content-Type (raw-stream or multiplexed-stream).
+  const std::string& content_type() const { return content_type_; }
+  // Reads output; 0 at the end of the stream. Bytes that came with the
+  // reply head are returned first.
+  Result<size_t> read(char* buf, size_t n);
+  Status write_all(std::string_view data);
+  // Half-close: the daemon sees the end of stdin.
+  void close_write();
+  // Closes both directions (detach); read() then returns 0.
+  void close();
+  // Gives up the descriptor (which is then not closed here).
+  int release() {
+    int fd = fd_;
+    fd_ = -1;
+    return fd;
+  }
+
+ private:
+  int fd_;
+  std::string buffered_;
+  std::string content_type_;
+};
+
 // A synchronous client holding at most one keep-alive connection. Not
 // thread-safe; one per CLI process.
 class ApiClient {
@@ -102,6 +170,20 @@ class ApiClient {
   Result<Response> post(std::string_view path, std::string_view query = {},
                         const nlohmann::ordered_json* body = nullptr);
   Result<Response> del(std::string_view path, std::string_view query = {});
+
+  // Sends a versioned request on a new connection and returns once the
+  // response headers have arrived. A status >= 400 becomes an Error (the
+  // body is read for its message), as get() does.
+  // POST with "Connection: Upgrade" / "Upgrade: tcp" on a new connection,
+  // as docker's attach does; anything but 101 is an Error reading "unable
+  // to upgrade to tcp, received <status>" (kind from the status).
+  Result<std::unique_ptr<HijackedConnection>> hijack(std::string_view path,
+                                                     std::string_view query);
+
+  Result<std::unique_ptr<ResponseStream>> stream(std::string_view method, std::string_view path,
+                                                 std::string_view query = {},
+                                                 const nlohmann::ordered_json* body = nullptr,
+                                                 const Headers& extra_headers = {});
 
   // One exchange without version prefix or error conversion. `json_body`
   // is sent with Content-Type application/json when set.

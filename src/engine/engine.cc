@@ -3,7 +3,11 @@
 // a network record and the whole `ip berth` table from all records.
 #include "engine/engine.h"
 
+#include <sys/epoll.h>
+#include <sys/eventfd.h>
+
 #include <algorithm>
+#include <filesystem>
 #include <set>
 
 #include <spdlog/spdlog.h>
@@ -23,8 +27,22 @@ Engine::Engine(EngineConfig cfg, store::SqliteStore& store, netlink::Netlink& nl
     : cfg_(std::move(cfg)), store_(store), nl_(nl), fw_(fw) {}
 
 Status Engine::start() {
-  std::lock_guard lock(mu_);
+  std::unique_lock lock(mu_);
+  epoll_.reset(::epoll_create1(EPOLL_CLOEXEC));
+  wake_.reset(::eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK));
+  if (!epoll_.valid() || !wake_.valid()) return internal_error("epoll/eventfd failed");
+  struct epoll_event ev {};
+  ev.events = EPOLLIN;
+  ev.data.fd = wake_.get();
+  ::epoll_ctl(epoll_.get(), EPOLL_CTL_ADD, wake_.get(), &ev);
+
+  for (const char* dir : {"/containers", "/netns"}) {
+    std::error_code ec;
+    std::filesystem::create_directories(cfg_.data_root + dir, ec);
+    if (ec) return internal_error("create " + cfg_.data_root + dir + ": " + ec.message());
+  }
   BERTH_TRY(ensure_predefined());
+  BERTH_TRY(reconcile_containers());
   BERTH_TRY(reconcile_links());
   if (cfg_.ip_forward) {
     auto cur = netlink::read_sysctl("net/ipv4/ip_forward");
@@ -43,6 +61,16 @@ Status Engine::start() {
     BERTH_TRY(apply_firewall());
   } else {
     warnings_.push_back("WARNING: --iptables=false: berth installs no firewall rules");
+  }
+  // Running containers are watched again; exits that happened while berthd
+  // was away are recorded now.
+  auto all = store_.list_containers();
+  lock.unlock();
+  reaper_ = std::thread([this] { reaper_loop(); });
+  if (all.ok()) {
+    for (const auto& c : *all) {
+      if (c.status == "running") watch(c);
+    }
   }
   return ok_status();
 }
@@ -120,6 +148,11 @@ Status Engine::reconcile_links() {
 
   std::set<std::string> known_ids;
   for (const auto& n : *all) known_ids.insert(n.id);
+  if (auto eps = store_.list_endpoints(); eps.ok()) {
+    for (const auto& e : *eps) known_ids.insert(e.id);
+  } else {
+    return eps.error();
+  }
 
   // Delete only what carries berth's mark and the store no longer knows.
   for (const auto& l : *links) {

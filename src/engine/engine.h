@@ -14,7 +14,12 @@
 #include <string>
 #include <vector>
 
+#include <nlohmann/json.hpp>
+#include <thread>
+
 #include "common/result.h"
+#include "common/unique_fd.h"
+#include "engine/container_spec.h"
 #include "firewall/firewall.h"
 #include "ipam/ipam.h"
 #include "netlink/netlink.h"
@@ -33,7 +38,34 @@ struct EngineConfig {
   bool ip_forward = true;   // turn net.ipv4.ip_forward on at start
   std::string resolv_conf = "/etc/resolv.conf";
   std::string default_bridge_name = "berth0";
+  std::vector<std::string> dns;  // --dns: the embedded DNS's upstreams (later issue)
 };
+
+// POST /containers/create as the API decoded it: Docker's JSON, normalised
+// (NetworkMode "default" → "bridge", the "default" endpoint key moved).
+struct ContainerCreateRequest {
+  std::string name;  // "" = a generated name
+  // Ordered as the client sent them: inspect shows HostConfig as given.
+  nlohmann::ordered_json config = nlohmann::ordered_json::object();
+  nlohmann::ordered_json host_config = nlohmann::ordered_json::object();
+  nlohmann::ordered_json endpoints_config = nlohmann::ordered_json::object();
+};
+
+struct ContainerCreated {
+  std::string id;
+  std::vector<std::string> warnings;
+};
+
+// What /wait waits for (Docker's WaitCondition).
+enum class WaitCondition { kNotRunning, kNextExit, kRemoved };
+
+struct ExitEvent {
+  int exit_code = 0;
+  std::string error;
+};
+
+// Called once, from the engine's reaper thread or the calling thread.
+using WaitCallback = std::function<void(const ExitEvent&)>;
 
 // A network create request as the API decoded it (Docker's CreateRequest).
 struct NetworkCreateRequest {
@@ -77,6 +109,54 @@ class Engine {
   Result<std::vector<std::string>> prune_networks(
       const std::function<bool(const store::NetworkRecord&)>& select);
 
+  // ---- containers ----
+
+  // Docker's create: validates what Docker validates at create, writes the
+  // record (status "created"); no kernel object, allocation or process.
+  Result<ContainerCreated> create_container(const ContainerCreateRequest& req);
+
+  // Docker's lookup: full id, exact name (with or without '/'), unique id
+  // prefix. Not found: NotFound "No such container: X".
+  Result<store::ContainerRecord> find_container(const std::string& term);
+  Result<std::vector<store::ContainerRecord>> list_containers();
+  Result<std::vector<store::EndpointRecord>> endpoints_of(const std::string& container_id);
+
+  // Starts a created or exited container: netns → endpoints → files →
+  // process, undone in reverse on failure (the record stays as it was).
+  // Returns false when it was already running (HTTP 304).
+  Result<bool> start_container(const std::string& term);
+
+  // Sends a signal to a running container's command. Conflict when it is
+  // not running.
+  Status kill_container(const std::string& term, int sig);
+
+  // The stop signal (Config.StopSignal or SIGTERM) and timeout (seconds) a
+  // stop should use; `running` false means there is nothing to stop.
+  struct StopPlan {
+    std::string id;
+    bool running = false;
+    int signal = 15;
+    int timeout = 10;
+  };
+  Result<StopPlan> stop_plan(const std::string& term, std::optional<int> timeout,
+                             const std::string& signal);
+
+  // Removes a container that is not running (Conflict with Docker's message
+  // when it runs). The API kills and waits first for `rm -f`.
+  Status remove_container(const std::string& term);
+
+  // Registers a callback for the condition. Returns the event at once (and
+  // registers nothing) when it is already met (not-running while stopped).
+  Result<std::optional<ExitEvent>> add_waiter(const std::string& term, WaitCondition cond,
+                                              WaitCallback cb);
+
+  // Resizes a running container's tty.
+  Status resize_container(const std::string& term, int rows, int cols);
+
+  // Stops the reaper thread; running containers keep running (live restore).
+  void shutdown();
+  ~Engine();
+
   // Problems found at start or since, for /info's Warnings.
   std::vector<std::string> warnings();
 
@@ -87,9 +167,22 @@ class Engine {
   Status reconcile_links();
   Status apply_firewall();
   Status create_bridge_for(const store::NetworkRecord& n);
-  Result<store::NetworkRecord> build_bridge_network(const NetworkCreateRequest& req);
+  // `id` is the new network's ID, named in conflict messages as dockerd does.
+  Result<store::NetworkRecord> build_bridge_network(const NetworkCreateRequest& req,
+                                                    const std::string& id);
   Result<store::NetworkRecord> find_locked(const std::string& term);
   std::vector<ipam::Prefix> reserved_prefixes();
+
+  // Containers (containers.cc, container_start.cc, reaper.cc).
+  Result<store::ContainerRecord> find_container_locked(const std::string& term);
+  Status reconcile_containers();
+  Status start_locked(store::ContainerRecord& c);
+  void teardown_network_locked(const store::ContainerRecord& c);
+  std::string bundle_dir(const std::string& id) const;
+  void watch(const store::ContainerRecord& c);
+  void reaper_loop();
+  void handle_exit(const std::string& id);
+  void fire_waiters(const std::string& id, WaitCondition cond, const ExitEvent& ev);
 
   EngineConfig cfg_;
   store::SqliteStore& store_;
@@ -97,6 +190,20 @@ class Engine {
   firewall::Firewall& fw_;
   std::mutex mu_;
   std::vector<std::string> warnings_;
+
+  struct Waiter {
+    WaitCondition cond;
+    WaitCallback cb;
+  };
+  std::mutex waiters_mu_;
+  std::map<std::string, std::vector<Waiter>> waiters_;
+
+  // The reaper: an epoll set of the shims' pidfds.
+  UniqueFd epoll_;
+  UniqueFd wake_;  // eventfd that ends the reaper
+  std::mutex watched_mu_;
+  std::map<int, std::pair<std::string, UniqueFd>> watched_;  // pidfd → (container id, fd)
+  std::thread reaper_;
 };
 
 // Go's strconv.ParseBool: 1 t T TRUE true True 0 f F FALSE false False.

@@ -1,7 +1,10 @@
 // Network lifecycle: create (validate → allocate subnet → store → bridge →
 // firewall, undone in reverse on failure), lookup, remove and prune.
+#include <cerrno>
+#include <cstdlib>
 #include <fstream>
 #include <regex>
+#include <set>
 #include <sstream>
 
 #include <spdlog/spdlog.h>
@@ -19,7 +22,6 @@ constexpr const char* kOptMtu = "com.docker.network.driver.mtu";
 constexpr const char* kOptIcc = "com.docker.network.bridge.enable_icc";
 constexpr const char* kOptMasq = "com.docker.network.bridge.enable_ip_masquerade";
 constexpr const char* kOptHostBinding = "com.docker.network.bridge.host_binding_ipv4";
-constexpr const char* kOptDefaultBridge = "com.docker.network.bridge.default_bridge";
 constexpr const char* kOptEnableIpv6 = "com.docker.network.enable_ipv6";
 
 bool is_predefined_name(const std::string& name) {
@@ -41,6 +43,14 @@ std::optional<std::string> check_ifname(const std::string& name) {
     }
   }
   return std::nullopt;
+}
+
+// The bridge driver's parseErr (libnetwork/drivers/bridge): Go's strconv
+// errors quoted the way dockerd prints them.
+Error parse_err(const std::string& label, const std::string& value, const std::string& func,
+                const std::string& why) {
+  return invalid_argument("failed to parse " + label + " value: " + value + " (strconv." + func +
+                          ": parsing \"" + value + "\": " + why + ")");
 }
 
 int64_t first_of(const ipam::Prefix& p) { return p.network().v; }
@@ -74,8 +84,10 @@ std::vector<ipam::Prefix> Engine::reserved_prefixes() {
   return out;
 }
 
-Result<store::NetworkRecord> Engine::build_bridge_network(const NetworkCreateRequest& req) {
+Result<store::NetworkRecord> Engine::build_bridge_network(const NetworkCreateRequest& req,
+                                                          const std::string& id) {
   store::NetworkRecord n;
+  n.id = id;
   n.name = req.name;
   n.driver = "bridge";
   n.scope = "local";
@@ -91,17 +103,19 @@ Result<store::NetworkRecord> Engine::build_bridge_network(const NetworkCreateReq
   // shown, as Docker does.
   if (auto it = req.options.find(kOptBridgeName); it != req.options.end()) {
     if (auto err = check_ifname(it->second)) return invalid_argument(*err);
-    if (it->second == cfg_.default_bridge_name) {
-      return forbidden("bridge name " + it->second + " is used by the default bridge network");
-    }
+    // The default bridge's name is caught by the same-bridge-name check
+    // below, with dockerd's message.
     n.bridge = it->second;
   }
   if (auto it = req.options.find(kOptMtu); it != req.options.end()) {
-    char* end = nullptr;
-    long v = std::strtol(it->second.c_str(), &end, 10);
-    if (it->second.empty() || *end != '\0') {
-      return invalid_argument("invalid MTU number: \"" + it->second + "\" is not an integer");
+    // Go's strconv.Atoi: an optional sign and decimal digits, nothing else.
+    static const std::regex kInt("^[+-]?[0-9]+$");
+    if (!std::regex_match(it->second, kInt)) {
+      return parse_err(kOptMtu, it->second, "Atoi", "invalid syntax");
     }
+    errno = 0;
+    long long v = std::strtoll(it->second.c_str(), nullptr, 10);
+    if (errno == ERANGE) return parse_err(kOptMtu, it->second, "Atoi", "value out of range");
     if (v < 68 || v > 65535) {
       return invalid_argument("invalid MTU number: " + std::to_string(v) +
                               " (allowed: 68 to 65535)");
@@ -111,10 +125,7 @@ Result<store::NetworkRecord> Engine::build_bridge_network(const NetworkCreateReq
   for (const char* key : {kOptIcc, kOptMasq}) {
     if (auto it = req.options.find(key); it != req.options.end()) {
       auto b = parse_go_bool(it->second);
-      if (!b) {
-        return invalid_argument("failed to parse " + std::string(key) + " value \"" + it->second +
-                                "\": must be true or false");
-      }
+      if (!b) return parse_err(key, it->second, "ParseBool", "invalid syntax");
       (std::string(key) == kOptIcc ? n.icc : n.masquerade) = *b;
     }
   }
@@ -191,8 +202,9 @@ Result<store::NetworkRecord> Engine::build_bridge_network(const NetworkCreateReq
   // subnet overlapping another network (checked again in the transaction).
   for (const auto& e : existing) {
     if (!n.bridge.empty() && e.bridge == n.bridge) {
-      return forbidden("cannot create network (" + n.bridge + "): conflicts with network " +
-                       e.id + " (" + e.bridge + "): networks have same bridge name");
+      return forbidden("cannot create network " + n.id + " (" + n.bridge +
+                       "): conflicts with network " + e.id + " (" + e.bridge +
+                       "): networks have same bridge name");
     }
   }
   return n;
@@ -204,12 +216,21 @@ Result<store::NetworkRecord> Engine::create_network(const NetworkCreateRequest& 
     return forbidden("operation is not permitted on predefined " + req.name + " network ");
   }
   static const std::regex kName("^[a-zA-Z0-9][a-zA-Z0-9_.-]*$");
-  if (req.name.empty()) return invalid_argument("network name must not be empty");
+  // libnetwork's NewNetwork: a blank name (an empty request body too).
+  if (req.name.find_first_not_of(" \t\r\n\v\f") == std::string::npos) {
+    return invalid_argument("invalid name: name is empty");
+  }
   if (!std::regex_match(req.name, kName)) {
     return invalid_argument("invalid network name \"" + req.name +
                             "\": only [a-zA-Z0-9][a-zA-Z0-9_.-] are allowed");
   }
   const std::string driver = req.driver.empty() ? "bridge" : req.driver;
+  if (driver == "overlay") {
+    // dockerd without swarm (daemon/network.go createNetwork).
+    return forbidden(
+        "This node is not a swarm manager. Use \"docker swarm init\" or \"docker swarm join\" "
+        "to connect this node to swarm and try again.");
+  }
   if (driver == "host" || driver == "null") {
     return forbidden("only one instance of \"" + driver + "\" network is allowed");
   }
@@ -217,12 +238,16 @@ Result<store::NetworkRecord> Engine::create_network(const NetworkCreateRequest& 
     return not_found("could not find plugin " + driver +
                      " in v1 plugin registry: plugin not found");
   }
+  if (req.scope == "swarm") {
+    return forbidden("cannot create a swarm scoped network when swarm is not active");
+  }
   if (!req.scope.empty() && req.scope != "local") {
     return invalid_argument("scope \"" + req.scope +
                             "\" is not supported: berth networks are local");
   }
   if (req.ingress) {
-    return forbidden("ingress networks need swarm mode, which berth does not provide");
+    // libnetwork's NewNetwork: the bridge driver is local-scoped.
+    return forbidden("Ingress network can only be global scope network");
   }
   if (req.config_only || req.config_from) {
     return invalid_argument("config-only networks and --config-from are not supported by berth");
@@ -245,10 +270,9 @@ Result<store::NetworkRecord> Engine::create_network(const NetworkCreateRequest& 
     }
   }
 
-  auto built = build_bridge_network(req);
+  auto built = build_bridge_network(req, random_id());
   if (!built.ok()) return built.error();
   store::NetworkRecord n = std::move(*built);
-  n.id = random_id();
   n.created = now_nanos();
   if (n.bridge.empty()) n.bridge = "br-" + n.id.substr(0, 12);
 
@@ -316,7 +340,16 @@ Status Engine::remove_network(const std::string& term) {
   if (n->predefined) {
     return forbidden(n->name + " is a pre-defined network and cannot be removed");
   }
-  // Endpoints arrive with containers; until then no network has any.
+  if (auto eps = store_.list_endpoints(); eps.ok()) {
+    for (const auto& e : *eps) {
+      if (e.network_id != n->id) continue;
+      auto c = store_.get_container(e.container_id);
+      std::string cname = c.ok() && c->has_value() ? (*c)->name : e.container_id;
+      return forbidden("error while removing network: network " + n->name +
+                       " has active endpoints (name:\"" + cname + "\" id:\"" +
+                       e.container_id.substr(0, 12) + "\")");
+    }
+  }
   if (auto st = nl_.delete_link(n->bridge); !st.ok() && st.error().kind() != ErrorKind::kNotFound) {
     return st.error().wrap("error while removing network");
   }
@@ -338,8 +371,12 @@ Result<std::vector<std::string>> Engine::prune_networks(
     std::lock_guard lock(mu_);
     auto all = store_.list_networks();
     if (!all.ok()) return all.error();
+    std::set<std::string> in_use;
+    if (auto eps = store_.list_endpoints(); eps.ok()) {
+      for (const auto& e : *eps) in_use.insert(e.network_id);
+    }
     for (const auto& n : *all) {
-      if (!n.predefined && select(n)) victims.push_back(n);
+      if (!n.predefined && !in_use.count(n.id) && select(n)) victims.push_back(n);
     }
   }
   for (const auto& n : victims) {

@@ -7,6 +7,8 @@
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/detached.hpp>
 #include <boost/asio/redirect_error.hpp>
+#include <boost/asio/strand.hpp>
+#include <boost/asio/write.hpp>
 #include <boost/asio/use_awaitable.hpp>
 #include <boost/beast/core/flat_buffer.hpp>
 #include <spdlog/spdlog.h>
@@ -24,6 +26,24 @@ struct UnixServer::State {
 };
 
 namespace {
+
+class SocketChunkWriter : public ChunkWriter {
+ public:
+  explicit SocketChunkWriter(stream::socket& s) : sock_(s) {}
+  asio::awaitable<bool> write(std::string data) override {
+    if (data.empty() || broken_) co_return !broken_;
+    boost::system::error_code ec;
+    co_await asio::async_write(sock_, beast::http::make_chunk(asio::buffer(data)),
+                               asio::redirect_error(asio::use_awaitable, ec));
+    if (ec) broken_ = true;
+    co_return !broken_;
+  }
+  bool broken() const { return broken_; }
+
+ private:
+  stream::socket& sock_;
+  bool broken_ = false;
+};
 
 asio::awaitable<void> serve(stream::socket sock, std::shared_ptr<UnixServer::State> st) {
   beast::flat_buffer buf;
@@ -47,15 +67,63 @@ asio::awaitable<void> serve(stream::socket sock, std::shared_ptr<UnixServer::Sta
       co_return;
     }
     Request req = parser.release();
-    Response res;
+    Reply reply;
     try {
-      res = st->handler(req);
+      reply = st->handler(req);
     } catch (const std::exception& e) {
       spdlog::error("handler for {} {} threw: {}", std::string(req.method_string()),
                     std::string(req.target()), e.what());
-      res = Response{beast::http::status::internal_server_error, req.version()};
-      res.set(beast::http::field::content_type, "application/json");
-      res.body() = "{\"message\":\"internal error\"}\n";
+      reply = Reply{};
+      reply.response = Response{beast::http::status::internal_server_error, req.version()};
+      reply.response.set(beast::http::field::content_type, "application/json");
+      reply.response.body() = "{\"message\":\"internal error\"}\n";
+    }
+    if (reply.deferred) {
+      try {
+        reply.response = co_await reply.deferred();
+      } catch (const std::exception& e) {
+        spdlog::error("deferred reply for {} threw: {}", std::string(req.target()), e.what());
+        reply.response = Response{beast::http::status::internal_server_error, req.version()};
+        reply.response.set(beast::http::field::content_type, "application/json");
+        reply.response.body() = "{\"message\":\"internal error\"}\n";
+      }
+    }
+    Response& res = reply.response;
+    if (reply.hijack) {
+      // The 101 is written raw; from then on the socket belongs to hijack.
+      std::string head = "HTTP/1.1 101 UPGRADED\r\n";
+      for (const auto& f : res) {
+        head += std::string(f.name_string()) + ": " + std::string(f.value()) + "\r\n";
+      }
+      head += "\r\n";
+      co_await asio::async_write(sock, asio::buffer(head),
+                                 asio::redirect_error(asio::use_awaitable, ec));
+      if (ec) co_return;
+      co_await reply.hijack(sock, buf);
+      co_return;
+    }
+    if (reply.stream) {
+      // Headers go out at once (the docker CLI waits for them before it
+      // sends /start), then the chunks.
+      beast::http::response<beast::http::empty_body> head{res.result(), req.version()};
+      for (const auto& f : res) head.set(f.name_string(), f.value());
+      head.chunked(true);
+      head.keep_alive(false);
+      beast::http::response_serializer<beast::http::empty_body> hs{head};
+      co_await beast::http::async_write_header(sock, hs,
+                                               asio::redirect_error(asio::use_awaitable, ec));
+      if (ec) co_return;
+      SocketChunkWriter w(sock);
+      try {
+        co_await reply.stream(w);
+      } catch (const std::exception& e) {
+        spdlog::error("stream for {} threw: {}", std::string(req.target()), e.what());
+      }
+      if (!w.broken()) {
+        co_await asio::async_write(sock, beast::http::make_chunk_last(),
+                                   asio::redirect_error(asio::use_awaitable, ec));
+      }
+      co_return;  // a streamed response ends the connection
     }
     res.version(req.version());
     res.keep_alive(req.keep_alive());
@@ -87,8 +155,10 @@ asio::awaitable<void> accept_loop(std::shared_ptr<UnixServer::State> st) {
       spdlog::warn("accept: {}", ec.message());
       continue;
     }
-    auto exec = sock.get_executor();
-    asio::co_spawn(exec, serve(std::move(sock), st), [](std::exception_ptr e) {
+    // Each connection runs on a strand, so events posted to it from other
+    // threads (a container exited) never race with its own handlers.
+    auto strand = asio::make_strand(st->acceptor.get_executor());
+    asio::co_spawn(strand, serve(std::move(sock), st), [](std::exception_ptr e) {
       if (!e) return;
       try {
         std::rethrow_exception(e);

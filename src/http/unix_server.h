@@ -8,8 +8,10 @@
 
 #include <utility>  // before Asio (PITFALLS.md)
 
+#include <boost/asio/awaitable.hpp>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/local/stream_protocol.hpp>
+#include <boost/beast/core/flat_buffer.hpp>
 #include <boost/beast/http.hpp>
 #include <functional>
 #include <memory>
@@ -22,9 +24,36 @@ namespace berth::http {
 using Request = boost::beast::http::request<boost::beast::http::string_body>;
 using Response = boost::beast::http::response<boost::beast::http::string_body>;
 
-// Produces the response to one request. Blocking is allowed but ties up an
-// io_context thread; long waits (later: /wait, logs -f) need a streaming API.
-using Handler = std::function<Response(Request&)>;
+// Writes the body of a streamed (chunked) response. Runs on the
+// connection's strand.
+class ChunkWriter {
+ public:
+  virtual ~ChunkWriter() = default;
+  // Sends one chunk; false once the client is gone.
+  virtual boost::asio::awaitable<bool> write(std::string data) = 0;
+};
+
+// The answer to one request: a whole response, or headers flushed at once
+// followed by a body that `stream` produces (Transfer-Encoding: chunked) —
+// what /wait and logs -f need — or a connection taken over after a "101
+// UPGRADED" (attach, exec; `hijack` owns the socket and any bytes already
+// read from it).
+struct Reply {
+  Reply() = default;
+  Reply(Response r) : response(std::move(r)) {}  // NOLINT: implicit by design
+  Response response;
+  // When set, the response is whatever this coroutine returns (stop, rm -f:
+  // answered after the container ended, without blocking a thread).
+  std::function<boost::asio::awaitable<Response>()> deferred;
+  std::function<boost::asio::awaitable<void>(ChunkWriter&)> stream;
+  std::function<boost::asio::awaitable<void>(boost::asio::local::stream_protocol::socket&,
+                                             boost::beast::flat_buffer&)>
+      hijack;
+};
+
+// Produces the reply to one request. It runs on an io_context thread and
+// should not block for long: waiting belongs in `stream`.
+using Handler = std::function<Reply(Request&)>;
 
 class UnixServer {
  public:

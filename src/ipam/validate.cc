@@ -137,7 +137,7 @@ Result<std::vector<Config>> validate(const std::vector<ConfigRequest>& reqs) {
         "IPv6 networks are not supported by berth yet: remove the IPv6 subnet from IPAM.Config");
   }
   if (configs.size() > 1) {
-    return invalid_argument("bridge driver doesn't support multiple subnets");
+    return forbidden("bridge driver doesn't support multiple subnets");
   }
   return configs;
 }

@@ -3,6 +3,9 @@
 //   create link (name, MTU) → alias → accept_ra=0 → IPv4 address → up.
 // Every later step only changes the new link, so undoing is deleting it:
 // the kernel drops its addresses, routes and sysctl directory with it.
+#include <sys/random.h>
+
+#include <array>
 #include <linux/if.h>
 #include <netlink/errno.h>
 #include <netlink/route/link.h>
@@ -44,6 +47,14 @@ Status NlNetlink::create_bridge(const BridgeSpec& spec) {
     }
     rtnl_link_set_name(link.get(), name.c_str());
     if (spec.mtu > 0) rtnl_link_set_mtu(link.get(), static_cast<unsigned>(spec.mtu));
+    // A bridge without an address of its own takes the lowest MAC of its
+    // ports and changes it (flushing its neighbours) as ports come and go;
+    // Docker gives its bridges a random locally administered one, so do we.
+    std::array<uint8_t, 6> mac{0x02, 0x42};
+    if (getrandom(mac.data() + 2, 4, 0) != 4) return internal_error(what + ": getrandom failed");
+    NlAddrPtr lladdr(nl_addr_build(AF_LLC, mac.data(), mac.size()));
+    if (!lladdr) return internal_error(what + ": out of memory");
+    rtnl_link_set_addr(link.get(), lladdr.get());
     BERTH_TRY(sock_.run(
         what, [&] { return rtnl_link_add(sock_.get(), link.get(), NLM_F_CREATE | NLM_F_EXCL); }));
   }

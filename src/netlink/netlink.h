@@ -6,6 +6,8 @@
 // Threading: one Netlink object per thread (an nl_sock is not thread safe).
 #pragma once
 
+#include <array>
+#include <cstdint>
 #include <functional>
 #include <memory>
 #include <optional>
@@ -36,6 +38,16 @@ struct BridgeSpec {
   bool assign_address = true;  // false for a bridge without gateway address
 };
 
+// One veth pair as create_veth builds it.
+struct VethSpec {
+  std::string host_ifname;  // "veth" + 7 hex, chosen by the caller; stays here
+  std::string peer_ifname;  // temporary name of the other end, until moved
+  int mtu = 1500;           // both ends
+  std::string alias;        // host end: "berth:<endpoint id>"; empty: none
+  std::string bridge;       // master of the host end; empty: not attached
+  bool hairpin = false;     // hairpin mode on the bridge port (published ports)
+};
+
 class Netlink {
  public:
   virtual ~Netlink() = default;
@@ -57,6 +69,24 @@ class Netlink {
   // IPv4 routes with scope link (the host's on-link networks), used to keep
   // automatically chosen subnets off networks the host already reaches.
   virtual Result<std::vector<ipam::Prefix>> onlink_routes_v4() = 0;
+
+  // ---- container endpoints (veth.cc) ----
+
+  // Creates a veth pair in this namespace, in named steps undone on failure
+  // (deleting the pair): create both ends (names, MTU) → alias of the host
+  // end → master = spec.bridge → hairpin mode (if asked) → host end up. The
+  // peer stays down under its temporary name, ready to be moved. Either name
+  // taken is Conflict and nothing is created ("create veth veth1a2b3c4: File
+  // exists"); a missing bridge is NotFound; invalid names, alias or MTU are
+  // InvalidArgument.
+  virtual Status create_veth(const VethSpec& spec) = 0;
+
+  // Moves link `name` into the network namespace at `netns_path` (a bind
+  // mount or /proc/PID/ns/net), or open as `netns_fd` (borrowed). The link
+  // keeps its name, MTU and MAC, and arrives down. A missing link or path is
+  // NotFound; a link of that name in the target namespace is Conflict.
+  virtual Status move_link_to_netns(const std::string& name, const std::string& netns_path) = 0;
+  virtual Status move_link_to_netns_fd(const std::string& name, int netns_fd) = 0;
 };
 
 // Opens a netlink socket in the network namespace of the calling thread.
@@ -88,5 +118,57 @@ Status run_in_netns(int netns_fd, std::function<Status()> fn);
 // short-lived thread, see run_in_netns); the object then works in that
 // namespace from the calling thread, including for sysctls of its links.
 Result<std::unique_ptr<Netlink>> open_netlink_in(const std::string& netns_path);
+
+// ---- container endpoints (endpoint.cc, default_route.cc, arp.cc) ----
+
+// One container's connection to one bridge network.
+struct EndpointSpec {
+  std::string host_ifname;  // "veth1a2b3c4"
+  std::string alias;        // "berth:<endpoint id>"
+  std::string bridge;       // bridge to attach the host end to
+  int mtu = 1500;
+  std::string netns_path;        // container netns (bind-mounted file)
+  std::string container_ifname;  // "eth0", "eth1", ...
+  std::array<uint8_t, 6> mac{};  // 02:42 + IPv4 bytes by default (the engine decides)
+  ipam::Ipv4 address;
+  int prefix_len = 0;
+  // Sets the default route via this gateway (one endpoint per container
+  // gets it); replaces one that exists.
+  std::optional<ipam::Ipv4> default_gateway;
+  bool hairpin = false;  // hairpin mode on the bridge port (see VethSpec)
+};
+
+// Sets up one endpoint end to end, in named steps logged at debug level, each
+// undone in reverse on failure so that neither namespace keeps a new link:
+//   in `host`'s namespace: create the veth pair (host end + temporary peer
+//   name), host end alias/MTU/master/up (create_veth) → move the peer into
+//   spec.netns_path;
+//   inside that namespace (a short-lived thread with a netlink socket of its
+//   own): rename the peer to container_ifname (while down) → MAC → address
+//   with broadcast → up → `lo` up → default route via the gateway, if any;
+//   then a gratuitous ARP (an ARP request for its own address, broadcast, as
+//   Docker sends on join, from a packet socket opened in that namespace) so
+//   that neighbours drop a stale MAC of a reused address. The ARP is best
+//   effort: its failure is logged, not returned.
+// `host` is the Netlink of berthd's namespace (a real one: the container
+// side needs the kernel). Blocks until done; call it from any thread but not
+// concurrently with other uses of `host`. Errors name the step and the link:
+// "create veth veth1a2b3c4: File exists"; a missing netns path is NotFound and
+// creates nothing.
+Status setup_endpoint(Netlink& host, const EndpointSpec& spec);
+
+// Deletes the host end, which deletes its peer in the container's namespace
+// too. A missing host end (the container's namespace went away and took the
+// pair with it) is success.
+Status teardown_endpoint(Netlink& host, const std::string& host_ifname);
+
+// Inside the namespace at `netns_path`: with a gateway, replaces the IPv4
+// default route of the main table by one via `gw` out of `ifname`; without,
+// removes the IPv4 default routes of the main table (only those out of
+// `ifname` when it is not empty) and succeeds when there are none. For
+// connect/disconnect, when the endpoint that provides the default route
+// changes. A missing path or interface is NotFound.
+Status set_default_route(const std::string& netns_path, std::optional<ipam::Ipv4> gw,
+                         const std::string& ifname);
 
 }  // namespace berth::netlink

@@ -2,6 +2,7 @@
 #include "netlink/nl_netlink.h"
 
 #include <fcntl.h>
+#include <netlink/netlink.h>
 #include <sys/stat.h>
 
 #include <cerrno>
@@ -32,6 +33,17 @@ Status NlNetlink::in_own_netns(const std::function<Status()>& fn) {
     return fn();
   }
   return run_in_netns(netns_.get(), fn);
+}
+
+Status NlNetlink::send_request(const std::string& what, nl_msg* msg) {
+  return sock_.run(what, [&] {
+    // nl_send_auto completes the header (sequence number, NLM_F_REQUEST and,
+    // with libnl's default auto-ack, NLM_F_ACK); the kernel's error, if any,
+    // reaches NlSocket's error callback while waiting for the ack.
+    int rc = nl_send_auto(sock_.get(), msg);
+    if (rc < 0) return rc;
+    return nl_wait_for_ack(sock_.get());
+  });
 }
 
 Result<std::unique_ptr<Netlink>> open_netlink() {

@@ -6,6 +6,7 @@
 
 #include <netlink/addr.h>
 #include <netlink/cache.h>
+#include <netlink/msg.h>
 #include <netlink/route/addr.h>
 #include <netlink/route/link.h>
 #include <netlink/route/route.h>
@@ -28,5 +29,6 @@ using NlAddrPtr = std::unique_ptr<nl_addr, NlReleaser<nl_addr, nl_addr_put>>;
 using LinkPtr = std::unique_ptr<rtnl_link, NlReleaser<rtnl_link, rtnl_link_put>>;
 using AddrPtr = std::unique_ptr<rtnl_addr, NlReleaser<rtnl_addr, rtnl_addr_put>>;
 using RoutePtr = std::unique_ptr<rtnl_route, NlReleaser<rtnl_route, rtnl_route_put>>;
+using NlMsgPtr = std::unique_ptr<nl_msg, NlReleaser<nl_msg, nlmsg_free>>;
 
 }  // namespace berth::netlink

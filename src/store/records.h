@@ -46,3 +46,51 @@ struct NetworkRecord {
 };
 
 }  // namespace berth::store
+
+namespace berth::store {
+
+// A container. Config/HostConfig/NetworkingConfig are kept as the JSON the
+// API normalised (Docker's shapes), so inspect can show them as given.
+struct ContainerRecord {
+  std::string id;
+  std::string name;  // without the leading '/'
+  int64_t created = 0;
+  std::string image;        // as the user wrote it ("host", "ubuntu:14.04")
+  std::string image_id;     // "sha256:..."
+  std::string config_json;  // container.Config after merging with the image
+  std::string host_config_json;
+  std::string networking_json;  // EndpointsConfig requested: {"netlb":{...}}
+  std::string network_mode;     // "bridge", "host", "none", "container:<id>", or a network name/id
+  std::string hostname;
+
+  // Lifecycle. status: created | running | exited | dead (Docker's names).
+  std::string status = "created";
+  int pid = 0;
+  int64_t pid_start_time = 0;
+  int shim_pid = 0;
+  int64_t shim_start_time = 0;
+  int exit_code = 0;
+  std::string error;
+  int64_t started_at = 0;
+  int64_t finished_at = 0;
+  int restart_count = 0;
+  std::string netns_path;  // while running with its own netns
+};
+
+// An active endpoint: a container's attachment to a network while it runs.
+// UNIQUE(network_id, ip) makes a double allocation impossible.
+struct EndpointRecord {
+  std::string id;  // 64 hex
+  std::string container_id;
+  std::string network_id;
+  std::string ifname;       // eth0, eth1 … inside the container
+  std::string host_ifname;  // veth1a2b3c4
+  std::string ip;           // dotted quad
+  int64_t ip_int = 0;
+  int prefix_len = 0;
+  std::string mac;
+  std::string gateway;      // "" on internal networks
+  bool static_ip = false;
+};
+
+}  // namespace berth::store

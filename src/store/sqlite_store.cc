@@ -47,6 +47,48 @@ CREATE TABLE networks (
 );
 CREATE INDEX networks_subnet ON networks(subnet_first, subnet_last);
 )sql",
+    // 2: containers and their active endpoints
+    R"sql(
+CREATE TABLE containers (
+  id TEXT PRIMARY KEY,
+  name TEXT NOT NULL UNIQUE,
+  created INTEGER NOT NULL,
+  image TEXT NOT NULL,
+  image_id TEXT NOT NULL,
+  config TEXT NOT NULL,
+  host_config TEXT NOT NULL,
+  networking TEXT NOT NULL,
+  network_mode TEXT NOT NULL,
+  hostname TEXT NOT NULL,
+  status TEXT NOT NULL,
+  pid INTEGER NOT NULL DEFAULT 0,
+  pid_start_time INTEGER NOT NULL DEFAULT 0,
+  shim_pid INTEGER NOT NULL DEFAULT 0,
+  shim_start_time INTEGER NOT NULL DEFAULT 0,
+  exit_code INTEGER NOT NULL DEFAULT 0,
+  error TEXT NOT NULL DEFAULT '',
+  started_at INTEGER NOT NULL DEFAULT 0,
+  finished_at INTEGER NOT NULL DEFAULT 0,
+  restart_count INTEGER NOT NULL DEFAULT 0,
+  netns_path TEXT NOT NULL DEFAULT ''
+);
+CREATE TABLE endpoints (
+  id TEXT PRIMARY KEY,
+  container_id TEXT NOT NULL REFERENCES containers(id) ON DELETE CASCADE,
+  network_id TEXT NOT NULL REFERENCES networks(id),
+  ifname TEXT NOT NULL,
+  host_ifname TEXT NOT NULL UNIQUE,
+  ip TEXT NOT NULL,
+  ip_int INTEGER NOT NULL,
+  prefix_len INTEGER NOT NULL,
+  mac TEXT NOT NULL,
+  gateway TEXT NOT NULL,
+  static_ip INTEGER NOT NULL DEFAULT 0,
+  UNIQUE (network_id, ip_int),
+  UNIQUE (container_id, network_id),
+  UNIQUE (container_id, ifname)
+);
+)sql",
 };
 
 std::string map_to_json(const std::map<std::string, std::string>& m) {
@@ -300,6 +342,245 @@ Result<std::optional<NetworkRecord>> SqliteStore::get_network(const std::string&
   if (rc == SQLITE_ROW) return std::optional<NetworkRecord>(read_network(s));
   if (rc != SQLITE_DONE) return db_error(db_, "get network");
   return std::optional<NetworkRecord>();
+}
+
+namespace {
+
+constexpr const char* kContainerColumns =
+    "id, name, created, image, image_id, config, host_config, networking, network_mode, "
+    "hostname, status, pid, pid_start_time, shim_pid, shim_start_time, exit_code, error, "
+    "started_at, finished_at, restart_count, netns_path";
+
+ContainerRecord read_container(const Stmt& s) {
+  ContainerRecord c;
+  int i = 0;
+  c.id = s.text(i++);
+  c.name = s.text(i++);
+  c.created = s.integer(i++);
+  c.image = s.text(i++);
+  c.image_id = s.text(i++);
+  c.config_json = s.text(i++);
+  c.host_config_json = s.text(i++);
+  c.networking_json = s.text(i++);
+  c.network_mode = s.text(i++);
+  c.hostname = s.text(i++);
+  c.status = s.text(i++);
+  c.pid = static_cast<int>(s.integer(i++));
+  c.pid_start_time = s.integer(i++);
+  c.shim_pid = static_cast<int>(s.integer(i++));
+  c.shim_start_time = s.integer(i++);
+  c.exit_code = static_cast<int>(s.integer(i++));
+  c.error = s.text(i++);
+  c.started_at = s.integer(i++);
+  c.finished_at = s.integer(i++);
+  c.restart_count = static_cast<int>(s.integer(i++));
+  c.netns_path = s.text(i++);
+  return c;
+}
+
+// Binds the container's columns in kContainerColumns order from index 1.
+void bind_container(Stmt& s, const ContainerRecord& c) {
+  int i = 0;
+  auto text = [&](const std::string& v) { s.bind(++i, v); };
+  auto num = [&](int64_t v) { s.bind(++i, v); };
+  text(c.id);
+  text(c.name);
+  num(c.created);
+  text(c.image);
+  text(c.image_id);
+  text(c.config_json);
+  text(c.host_config_json);
+  text(c.networking_json);
+  text(c.network_mode);
+  text(c.hostname);
+  text(c.status);
+  num(c.pid);
+  num(c.pid_start_time);
+  num(c.shim_pid);
+  num(c.shim_start_time);
+  num(c.exit_code);
+  text(c.error);
+  num(c.started_at);
+  num(c.finished_at);
+  num(c.restart_count);
+  text(c.netns_path);
+}
+
+constexpr const char* kEndpointColumns =
+    "id, container_id, network_id, ifname, host_ifname, ip, ip_int, prefix_len, mac, gateway, "
+    "static_ip";
+
+EndpointRecord read_endpoint(const Stmt& s) {
+  EndpointRecord e;
+  int i = 0;
+  e.id = s.text(i++);
+  e.container_id = s.text(i++);
+  e.network_id = s.text(i++);
+  e.ifname = s.text(i++);
+  e.host_ifname = s.text(i++);
+  e.ip = s.text(i++);
+  e.ip_int = s.integer(i++);
+  e.prefix_len = static_cast<int>(s.integer(i++));
+  e.mac = s.text(i++);
+  e.gateway = s.text(i++);
+  e.static_ip = s.integer(i++) != 0;
+  return e;
+}
+
+}  // namespace
+
+Status SqliteStore::insert_container(const ContainerRecord& c) {
+  std::lock_guard lock(mu_);
+  Transaction tx(db_);
+  if (!tx.began()) return db_error(db_, "begin");
+  {
+    Stmt s(db_, "SELECT id FROM containers WHERE name = ?");
+    s.bind(1, c.name);
+    if (s.step() == SQLITE_ROW) {
+      return conflict("Conflict. The container name \"/" + c.name +
+                      "\" is already in use by container \"" + s.text(0) +
+                      "\". You have to remove (or rename) that container to be able to reuse "
+                      "that name.");
+    }
+  }
+  std::string sql = std::string("INSERT INTO containers (") + kContainerColumns +
+                    ") VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)";
+  Stmt s(db_, sql.c_str());
+  if (!s.prepared()) return db_error(db_, "prepare insert container");
+  bind_container(s, c);
+  if (s.step() != SQLITE_DONE) return db_error(db_, "insert container");
+  if (!tx.commit()) return db_error(db_, "commit");
+  return ok_status();
+}
+
+Status SqliteStore::update_container(const ContainerRecord& c) {
+  std::lock_guard lock(mu_);
+  Transaction tx(db_);
+  if (!tx.began()) return db_error(db_, "begin");
+  std::string sql = std::string("REPLACE INTO containers (") + kContainerColumns +
+                    ") VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)";
+  {
+    Stmt check(db_, "SELECT 1 FROM containers WHERE id = ?");
+    check.bind(1, c.id);
+    if (check.step() != SQLITE_ROW) return not_found("No such container: " + c.id);
+  }
+  // REPLACE would delete the row first and cascade to its endpoints: update
+  // in place instead.
+  std::string upd = "UPDATE containers SET name=?2, created=?3, image=?4, image_id=?5, config=?6, "
+                    "host_config=?7, networking=?8, network_mode=?9, hostname=?10, status=?11, "
+                    "pid=?12, pid_start_time=?13, shim_pid=?14, shim_start_time=?15, "
+                    "exit_code=?16, error=?17, started_at=?18, finished_at=?19, "
+                    "restart_count=?20, netns_path=?21 WHERE id=?1";
+  (void)sql;
+  Stmt s(db_, upd.c_str());
+  if (!s.prepared()) return db_error(db_, "prepare update container");
+  bind_container(s, c);
+  if (s.step() != SQLITE_DONE) {
+    if (s.extended_code() == SQLITE_CONSTRAINT_UNIQUE) {
+      return conflict("Conflict. The container name \"/" + c.name + "\" is already in use");
+    }
+    return db_error(db_, "update container");
+  }
+  if (!tx.commit()) return db_error(db_, "commit");
+  return ok_status();
+}
+
+Status SqliteStore::delete_container(const std::string& id) {
+  std::lock_guard lock(mu_);
+  Transaction tx(db_);
+  if (!tx.began()) return db_error(db_, "begin");
+  {
+    Stmt e(db_, "DELETE FROM endpoints WHERE container_id = ?");
+    e.bind(1, id);
+    if (e.step() != SQLITE_DONE) return db_error(db_, "delete endpoints");
+  }
+  Stmt s(db_, "DELETE FROM containers WHERE id = ?");
+  s.bind(1, id);
+  if (s.step() != SQLITE_DONE) return db_error(db_, "delete container");
+  if (sqlite3_changes(db_) == 0) return not_found("No such container: " + id);
+  if (!tx.commit()) return db_error(db_, "commit");
+  return ok_status();
+}
+
+Result<std::vector<ContainerRecord>> SqliteStore::list_containers() {
+  std::lock_guard lock(mu_);
+  std::string sql = std::string("SELECT ") + kContainerColumns + " FROM containers ORDER BY created DESC, id";
+  Stmt s(db_, sql.c_str());
+  if (!s.prepared()) return db_error(db_, "prepare list containers");
+  std::vector<ContainerRecord> out;
+  int rc;
+  while ((rc = s.step()) == SQLITE_ROW) out.push_back(read_container(s));
+  if (rc != SQLITE_DONE) return db_error(db_, "list containers");
+  return out;
+}
+
+Result<std::optional<ContainerRecord>> SqliteStore::get_container(const std::string& id) {
+  std::lock_guard lock(mu_);
+  std::string sql = std::string("SELECT ") + kContainerColumns + " FROM containers WHERE id = ?";
+  Stmt s(db_, sql.c_str());
+  s.bind(1, id);
+  int rc = s.step();
+  if (rc == SQLITE_ROW) return std::optional<ContainerRecord>(read_container(s));
+  if (rc != SQLITE_DONE) return db_error(db_, "get container");
+  return std::optional<ContainerRecord>();
+}
+
+Status SqliteStore::insert_endpoints(const std::vector<EndpointRecord>& eps) {
+  std::lock_guard lock(mu_);
+  Transaction tx(db_);
+  if (!tx.began()) return db_error(db_, "begin");
+  std::string sql = std::string("INSERT INTO endpoints (") + kEndpointColumns +
+                    ") VALUES (?,?,?,?,?,?,?,?,?,?,?)";
+  for (const auto& e : eps) {
+    Stmt s(db_, sql.c_str());
+    if (!s.prepared()) return db_error(db_, "prepare insert endpoint");
+    int i = 0;
+    s.bind(++i, e.id);
+    s.bind(++i, e.container_id);
+    s.bind(++i, e.network_id);
+    s.bind(++i, e.ifname);
+    s.bind(++i, e.host_ifname);
+    s.bind(++i, e.ip);
+    s.bind(++i, e.ip_int);
+    s.bind(++i, int64_t{e.prefix_len});
+    s.bind(++i, e.mac);
+    s.bind(++i, e.gateway);
+    s.bind(++i, int64_t{e.static_ip});
+    if (s.step() != SQLITE_DONE) {
+      const std::string msg = s.error();
+      if (s.extended_code() == SQLITE_CONSTRAINT_UNIQUE) {
+        if (msg.find("ip_int") != std::string::npos) return conflict("Address already in use");
+        return conflict("endpoint conflict: " + msg);
+      }
+      return db_error(db_, "insert endpoint");
+    }
+  }
+  if (!tx.commit()) return db_error(db_, "commit");
+  return ok_status();
+}
+
+Status SqliteStore::delete_endpoints(const std::string& container_id) {
+  std::lock_guard lock(mu_);
+  Transaction tx(db_);
+  if (!tx.began()) return db_error(db_, "begin");
+  Stmt s(db_, "DELETE FROM endpoints WHERE container_id = ?");
+  s.bind(1, container_id);
+  if (s.step() != SQLITE_DONE) return db_error(db_, "delete endpoints");
+  if (!tx.commit()) return db_error(db_, "commit");
+  return ok_status();
+}
+
+Result<std::vector<EndpointRecord>> SqliteStore::list_endpoints() {
+  std::lock_guard lock(mu_);
+  std::string sql = std::string("SELECT ") + kEndpointColumns +
+                    " FROM endpoints ORDER BY container_id, ifname";
+  Stmt s(db_, sql.c_str());
+  if (!s.prepared()) return db_error(db_, "prepare list endpoints");
+  std::vector<EndpointRecord> out;
+  int rc;
+  while ((rc = s.step()) == SQLITE_ROW) out.push_back(read_endpoint(s));
+  if (rc != SQLITE_DONE) return db_error(db_, "list endpoints");
+  return out;
 }
 
 Result<std::string> SqliteStore::dump() {

@@ -37,6 +37,21 @@ class SqliteStore {
   Result<std::vector<NetworkRecord>> list_networks();
   Result<std::optional<NetworkRecord>> get_network(const std::string& id);
 
+  // Containers. insert fails with Conflict (Docker's "The container name
+  // ... is already in use" text) when the name is taken.
+  Status insert_container(const ContainerRecord& c);
+  Status update_container(const ContainerRecord& c);  // whole row, by id
+  Status delete_container(const std::string& id);     // and its endpoints
+  Result<std::vector<ContainerRecord>> list_containers();
+  Result<std::optional<ContainerRecord>> get_container(const std::string& id);
+
+  // Endpoints: inserted together in one transaction (all or none); an
+  // address already taken on that network fails with Conflict "Address
+  // already in use".
+  Status insert_endpoints(const std::vector<EndpointRecord>& eps);
+  Status delete_endpoints(const std::string& container_id);
+  Result<std::vector<EndpointRecord>> list_endpoints();  // all, ordered by container, ifname
+
   // Dumps every table as text rows, for tests that prove nothing changed.
   Result<std::string> dump();
 

@@ -108,8 +108,32 @@ berthd_restart() {
   berthd_start "$@"
 }
 
+# containers_kill: containers outlive berthd (live restore), so a test's
+# teardown ends them itself: the shims and container inits recorded in each
+# bundle's state.json, by PID.
+containers_kill() {
+  [[ -n ${ROOT:-} && -d $ROOT/containers ]] || return 0
+  local st pid
+  for st in "$ROOT"/containers/*/state.json; do
+    [[ -f $st ]] || continue
+    for pid in $(jq -r '.pid, .shim_pid' "$st" 2> /dev/null); do
+      [[ $pid =~ ^[0-9]+$ && $pid -gt 1 ]] && kill -9 "$pid" 2> /dev/null
+    done
+  done
+  return 0
+}
+
+# unmount_under DIR: detaches every mount below DIR (netns bind mounts).
+unmount_under() {
+  local m
+  for m in $(awk -v d="$1/" 'index($5, d) == 1 {print $5}' /proc/self/mountinfo | sort -r); do
+    umount -l "$m" 2> /dev/null || true
+  done
+}
+
 harness_teardown() {
   berthd_stop
+  containers_kill
   if [[ -n ${UPSTREAM_PID:-} ]]; then
     kill "$UPSTREAM_PID" 2> /dev/null || true
     wait "$UPSTREAM_PID" 2> /dev/null || true
@@ -129,7 +153,10 @@ harness_teardown() {
     { echo "# berthd log kept in $keep" >&3; } 2> /dev/null || echo "# berthd log kept in $keep" >&2
   fi
   [[ -n ${NS:-} ]] && ip netns del "$NS" 2> /dev/null || true
-  [[ -n ${T:-} && -d $T ]] && rm -rf "$T"
+  if [[ -n ${T:-} && -d $T ]]; then
+    unmount_under "$T"
+    rm -rf "$T"
+  fi
   return 0
 }
 
@@ -165,8 +192,14 @@ api_status() { cat "$T/api_status"; }
 
 # Inspection inside the test namespace, with the tools a user would use.
 in_ns() { ip netns exec "$NS" "$@"; }
-links_json() { ip -n "$NS" -j -d link show; }
-addrs_json() { ip -n "$NS" -j addr show; }
+# Bridge timers count down and a new address is briefly "tentative": both are
+# dropped so that snapshots compare state, not time.
+links_json() {
+  ip -n "$NS" -j -d link show |
+    jq '[.[] | if .linkinfo.info_data? then .linkinfo.info_data |= with_entries(select(.key | endswith("_timer") | not)) else . end
+             | if .linkinfo.info_slave_data? then .linkinfo.info_slave_data |= with_entries(select(.key | endswith("_timer") | not)) else . end]'
+}
+addrs_json() { ip -n "$NS" -j addr show | jq '[.[] | .addr_info |= map(del(.tentative))]'; }
 nft_json() { ip netns exec "$NS" nft -j list ruleset; }
 db_dump() { sqlite3 -readonly "$ROOT/berth.db" .dump 2> /dev/null; }
 
@@ -174,9 +207,13 @@ db_dump() { sqlite3 -readonly "$ROOT/berth.db" .dump 2> /dev/null; }
 snapshot() {
   {
     echo "## links"
-    links_json | jq -S '[.[] | del(.stats, .stats64)]'
+    # Identity and configuration; carrier and offload sizes follow the ports.
+    links_json | jq -S '[.[] | {ifname, kind: .linkinfo.info_kind, master, ifalias, mtu, address,
+      up: ((.flags // []) | index("UP") != null), info_data: .linkinfo.info_data}]'
     echo "## addrs"
-    addrs_json | jq -S '[.[] | .addr_info |= map(del(.valid_life_time, .preferred_life_time))]'
+    # Configured addresses; IPv6 link-local ones are the kernel's own.
+    addrs_json | jq -S '[.[] | {ifname, addrs: [.addr_info[] | select(.scope != "link" or .family == "inet")
+      | "\(.local)/\(.prefixlen)"]}]'
     echo "## nft"
     nft_json | jq -S '.nftables | map(select(has("metainfo") | not))'
     echo "## db"
@@ -185,3 +222,27 @@ snapshot() {
     (cd "$ROOT" && find . -path ./berth.db-wal -prune -o -path ./berth.db-shm -prune -o -print | sort)
   } > "$1"
 }
+
+# Processes of this test's containers: the shims whose bundle lies under
+# $ROOT, one per line "PID ARGS", for before/after comparisons.
+container_processes() {
+  ps -C berth-shim -o pid=,args= | awk -v r="$ROOT/" 'index($0, r) {print}' | sort
+}
+
+# ctr_pid NAME: the container's init pid as berthd reports it.
+ctr_pid() { docker28 inspect -f '{{.State.Pid}}' "$1"; }
+
+# in_ctr NAME CMD...: runs CMD inside the container's network, mount and UTS
+# namespaces (exec is a later issue).
+in_ctr() {
+  local pid
+  pid=$(ctr_pid "$1") || return 1
+  shift
+  nsenter -t "$pid" -n -m -u "$@"
+}
+
+# ctr_ip NAME NETWORK
+ctr_ip() { docker28 inspect -f "{{(index .NetworkSettings.Networks \"$2\").IPAddress}}" "$1"; }
+
+# netns_of NAME: the container's network namespace as the host sees it.
+netns_of() { readlink "/proc/$(ctr_pid "$1")/ns/net"; }

@@ -46,7 +46,7 @@ class RouterTest : public ::testing::Test {
       req.body() = body;
       req.prepare_payload();
     }
-    return router_->handle(req);
+    return router_->handle(req).response;
   }
 
   std::string dir_;

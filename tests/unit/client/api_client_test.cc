@@ -203,5 +203,41 @@ TEST(ApiClient, KeepsWorkingAcrossManyRequests) {
   EXPECT_EQ(engine.requests().size(), 51u);
 }
 
+TEST(ResponseStream, HeadersFirstThenTheBodyPieceByPiece) {
+  FakeEngine engine;
+  auto ep = parse_host(engine.host());
+  ApiClient c(*ep);
+  FakeReply r;
+  r.chunked = true;
+  r.delay_ms = 100;
+  r.content_type = "application/vnd.docker.multiplexed-stream";
+  r.chunks = {"one", "two", "three"};
+  engine.set_reply("GET /containers/x/logs", r);
+  auto s = c.stream("GET", "/containers/x/logs", "follow=1");
+  ASSERT_TRUE(s.ok()) << s.error().message();
+  EXPECT_EQ((*s)->status(), 200u);
+  EXPECT_EQ((*s)->header("content-type"), "application/vnd.docker.multiplexed-stream");
+  std::string first;
+  auto more = (*s)->next(&first);
+  ASSERT_TRUE(more.ok());
+  EXPECT_TRUE(*more);
+  EXPECT_EQ(first, "one");
+  auto rest = (*s)->rest();
+  ASSERT_TRUE(rest.ok());
+  EXPECT_EQ(*rest, "twothree");
+  // The main connection is free meanwhile.
+  EXPECT_TRUE(c.get("/info").ok());
+}
+
+TEST(ResponseStream, ErrorStatusBecomesAnError) {
+  FakeEngine engine;
+  auto ep = parse_host(engine.host());
+  ApiClient c(*ep);
+  auto s = c.stream("POST", "/containers/missing/wait");
+  ASSERT_FALSE(s.ok());
+  EXPECT_EQ(s.error().kind(), ErrorKind::kNotFound);
+  EXPECT_EQ(s.error().message(), "Error response from daemon: No such container: missing");
+}
+
 }  // namespace
 }  // namespace berth::client

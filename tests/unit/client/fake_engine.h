@@ -1,7 +1,12 @@
 // A stand-in Docker engine for client tests: HTTP/1.1 on a unix socket in
-// a temporary directory, answering the network, version and info endpoints
-// with canned dockerd-shaped JSON, and recording every request. Both
-// berth's client and the stock docker CLI can be pointed at it.
+// a temporary directory, answering the network, container, version and
+// info endpoints with canned dockerd-shaped JSON, and recording every
+// request. Both berth's client and the stock docker CLI can be pointed at
+// it. Containers (see container_inspect_json and answer()): "web" (running,
+// published ports, multiplexed logs), "ttyc" (a TTY, raw logs), "ok1",
+// "stopped", "running", "errw"; images for create: "missing:1.0",
+// "missing2", "streampull" (pull refused three ways), "warn", "nocmd",
+// "exit3" (exits with 3), "startfail", "notfound127", "perm126", "nonet".
 #pragma once
 
 #include <atomic>
@@ -25,6 +30,14 @@ struct FakeReply {
   unsigned status = 200;
   std::string content_type = "application/json";
   std::string body;
+  // Streamed replies: the headers go out at once, then each chunk of a
+  // chunked body (after `delay_ms`, then 20 ms apart), as dockerd streams
+  // /wait, logs and pulls.
+  bool chunked = false;
+  std::vector<std::string> chunks;
+  int delay_ms = 0;
+  // A hijacked reply (attach): "101 UPGRADED", then `body` raw, then close.
+  bool upgrade = false;
 };
 
 class FakeEngine {
@@ -53,6 +66,15 @@ class FakeEngine {
   static std::string networks_json();
   static std::string version_json();
   static std::string info_json();
+  // Container inspect of "web" (id 3f4e5d6c7b8a…).
+  static std::string container_inspect_json();
+  // The container list; Created times are relative to the engine's start.
+  std::string containers_json() const;
+  // The ID create returns for ordinary images.
+  static constexpr const char* kCreatedId =
+      "aaaabbbbccccddddeeeeffff0000111122223333444455556666777788889999";
+  // 8-byte framed multiplexed stream data.
+  static std::string frame(int stream, const std::string& payload);
 
  private:
   void serve();
@@ -71,6 +93,7 @@ class FakeEngine {
   std::vector<RecordedRequest> requests_;
   std::map<std::string, FakeReply> overrides_;
   unsigned head_ping_status_ = 200;
+  long long started_unix_ = 0;
 };
 
 }  // namespace berth::testing

@@ -69,5 +69,84 @@ TEST(FakeNetlinkTest, DeleteRemovesLinkAndRoute) {
   EXPECT_EQ(nl.list_links()->front().index, 2);
 }
 
+VethSpec veth(const std::string& host, const std::string& peer, const std::string& bridge) {
+  VethSpec v;
+  v.host_ifname = host;
+  v.peer_ifname = peer;
+  v.mtu = 1450;
+  v.alias = "berth:" + host;
+  v.bridge = bridge;
+  return v;
+}
+
+TEST(FakeNetlinkTest, CreateVethShowsBothEndsAndAttachesTheHostEnd) {
+  FakeNetlink nl;
+  ASSERT_TRUE(nl.create_bridge(spec("br-a", 0x0a000001, 24)).ok());
+  ASSERT_TRUE(nl.create_veth(veth("veth1a2b3c4", "veth9999999", "br-a")).ok());
+  ASSERT_EQ(nl.created_veths.size(), 1u);
+  const LinkInfo* host = nl.link("veth1a2b3c4");
+  const LinkInfo* peer = nl.link("veth9999999");
+  ASSERT_NE(host, nullptr);
+  ASSERT_NE(peer, nullptr);
+  EXPECT_EQ(host->kind, "veth");
+  EXPECT_EQ(host->alias, "berth:veth1a2b3c4");
+  EXPECT_EQ(host->mtu, 1450);
+  EXPECT_TRUE(host->up);
+  EXPECT_EQ(host->master_index, nl.link("br-a")->index);
+  EXPECT_FALSE(peer->up);
+  EXPECT_EQ(peer->master_index, 0);
+}
+
+TEST(FakeNetlinkTest, CreateVethConflictsAndMissingBridgeCreateNothing) {
+  FakeNetlink nl;
+  ASSERT_TRUE(nl.create_bridge(spec("br-a", 0x0a000001, 24)).ok());
+  ASSERT_TRUE(nl.create_veth(veth("veth1a2b3c4", "veth9999999", "br-a")).ok());
+  Status taken = nl.create_veth(veth("veth1a2b3c4", "veth8888888", "br-a"));
+  ASSERT_FALSE(taken.ok());
+  EXPECT_EQ(taken.error().kind(), ErrorKind::kConflict);
+  EXPECT_EQ(taken.error().message(), "create veth veth1a2b3c4: File exists");
+  Status no_bridge = nl.create_veth(veth("veth2222222", "veth8888888", "br-none"));
+  ASSERT_FALSE(no_bridge.ok());
+  EXPECT_EQ(no_bridge.error().kind(), ErrorKind::kNotFound);
+  EXPECT_EQ(nl.links.size(), 3u);
+  EXPECT_EQ(nl.create_veth_calls, 3);
+  EXPECT_EQ(nl.created_veths.size(), 1u);
+}
+
+TEST(FakeNetlinkTest, MovedPeerLeavesAndDeletingAnEndDeletesThePair) {
+  FakeNetlink nl;
+  ASSERT_TRUE(nl.create_bridge(spec("br-a", 0x0a000001, 24)).ok());
+  ASSERT_TRUE(nl.create_veth(veth("veth1111111", "veth9999999", "br-a")).ok());
+  ASSERT_TRUE(nl.create_veth(veth("veth2222222", "veth8888888", "br-a")).ok());
+  ASSERT_TRUE(nl.move_link_to_netns("veth9999999", "/run/berth/netns/c1").ok());
+  ASSERT_TRUE(nl.move_link_to_netns_fd("veth8888888", 7).ok());
+  ASSERT_EQ(nl.moved_links.size(), 2u);
+  EXPECT_EQ(nl.moved_links[0].link, "veth9999999");
+  EXPECT_EQ(nl.moved_links[0].netns, "/run/berth/netns/c1");
+  EXPECT_EQ(nl.moved_links[1].netns, "fd 7");
+  EXPECT_EQ(nl.link("veth9999999"), nullptr);
+  Status gone = nl.move_link_to_netns("veth9999999", "/x");
+  ASSERT_FALSE(gone.ok());
+  EXPECT_EQ(gone.error().kind(), ErrorKind::kNotFound);
+
+  ASSERT_TRUE(nl.delete_link("veth1111111").ok());
+  ASSERT_TRUE(nl.create_veth(veth("veth3333333", "veth7777777", "br-a")).ok());
+  ASSERT_TRUE(nl.delete_link("veth7777777").ok());  // the peer end takes the host end
+  EXPECT_EQ(nl.link("veth3333333"), nullptr);
+  ASSERT_EQ(nl.links.size(), 2u);  // br-a, veth2222222
+}
+
+TEST(FakeNetlinkTest, InjectedVethAndMoveErrorsFireOnce) {
+  FakeNetlink nl;
+  nl.fail_next_create_veth(unavailable("create veth veth1111111: Operation not permitted"));
+  EXPECT_FALSE(nl.create_veth(veth("veth1111111", "veth9999999", "")).ok());
+  EXPECT_TRUE(nl.links.empty());
+  ASSERT_TRUE(nl.create_veth(veth("veth1111111", "veth9999999", "")).ok());
+  nl.fail_next_move_link(conflict("move link veth9999999: File exists"));
+  EXPECT_FALSE(nl.move_link_to_netns("veth9999999", "/x").ok());
+  EXPECT_NE(nl.link("veth9999999"), nullptr);
+  EXPECT_TRUE(nl.move_link_to_netns("veth9999999", "/x").ok());
+}
+
 }  // namespace
 }  // namespace berth::netlink
