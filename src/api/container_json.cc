@@ -7,6 +7,8 @@
 
 #include <nlohmann/json.hpp>
 
+#include "api/go_json_syntax.h"
+
 namespace berth::api {
 namespace {
 
@@ -200,13 +202,16 @@ ojson config_json(const ojson& stored) {
 
 Result<engine::ContainerCreateRequest> decode_container_create(std::string_view body,
                                                               const std::string& name) {
+  // runconfig's loadJSON: json.Decoder reads one value and its error is
+  // wrapped in "invalid JSON: " (io.EOF too: "invalid JSON: EOF").
+  const GoJsonValue v = go_json_read_value(body);
+  if (v.error) return invalid_argument("invalid JSON: " + *v.error);
   ojson j;
   try {
-    j = ojson::parse(body);
+    j = ojson::parse(body.substr(0, v.end));
   } catch (const ojson::exception& e) {
-    if (body.find_first_not_of(" \t\r\n") == std::string_view::npos) {
-      return invalid_argument("invalid JSON: EOF");
-    }
+    // Go's syntax is satisfied but nlohmann refuses invalid UTF-8, a lone
+    // surrogate or a number beyond a double's range.
     return invalid_argument(std::string("invalid JSON: ") + e.what());
   }
   if (!j.is_object()) {
@@ -259,6 +264,8 @@ Result<engine::ContainerCreateRequest> decode_container_create(std::string_view 
   }
   r.host_config = hc;
   r.endpoints_config = eps;
+  // After a value that decoded: loadJSON's dec.More().
+  if (go_json_more(body.substr(v.end))) return invalid_argument("unexpected content after JSON");
   return r;
 }
 
@@ -360,7 +367,25 @@ ojson container_summary_json(const ContainerView& v, ApiVersion ver) {
   j["ImageID"] = c.image_id;
   j["Command"] = command_text(process_args(stored));
   j["Created"] = c.created / 1000000000;
+  // Exposed but unpublished ports show as {"PrivatePort":80,"Type":"tcp"}
+  // while the container runs (published bindings come with the ports issue).
   ojson ports = ojson::array();
+  if (c.status == "running") {
+    if (auto ex = stored.find("ExposedPorts"); ex != stored.end() && ex->is_object()) {
+      for (auto it = ex->begin(); it != ex->end(); ++it) {
+        const std::string& key = it.key();
+        const auto slash = key.find('/');
+        ojson port;
+        try {
+          port["PrivatePort"] = std::stoi(key.substr(0, slash));
+        } catch (...) {
+          continue;
+        }
+        port["Type"] = slash == std::string::npos ? "tcp" : key.substr(slash + 1);
+        ports.push_back(std::move(port));
+      }
+    }
+  }
   j["Ports"] = ports;
   ojson labels = get_or(stored, "Labels", ojson::object());
   j["Labels"] = labels.is_null() ? ojson::object() : labels;

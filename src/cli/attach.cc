@@ -24,8 +24,8 @@ class RawTerminal {
   explicit RawTerminal(int fd) : fd_(fd) {
     if (fd_ < 0 || !isatty(fd_) || tcgetattr(fd_, &saved_) != 0) return;
     termios raw = saved_;
-    raw.c_iflag &= ~static_cast<tcflag_t>(IGNBRK | BRKINT | PARMRK | ISTRIP | INLCR | IGNCR |
-                                          ICRNL | IXON);
+    raw.c_iflag &=
+        ~static_cast<tcflag_t>(IGNBRK | BRKINT | PARMRK | ISTRIP | INLCR | IGNCR | ICRNL | IXON);
     raw.c_oflag &= ~static_cast<tcflag_t>(OPOST);
     raw.c_lflag &= ~static_cast<tcflag_t>(ECHO | ECHONL | ICANON | ISIG | IEXTEN);
     raw.c_cflag &= ~static_cast<tcflag_t>(CSIZE | PARENB);
@@ -106,7 +106,8 @@ Result<AttachEnd> stream_attached(client::HijackedConnection& conn, bool tty, bo
         if (!forward(std::string_view(buf, static_cast<size_t>(n)))) return;
       }
     } else if (with_stdin && streams.in != nullptr) {
-      std::string all((std::istreambuf_iterator<char>(*streams.in)), std::istreambuf_iterator<char>());
+      std::string all((std::istreambuf_iterator<char>(*streams.in)),
+                      std::istreambuf_iterator<char>());
       if (!all.empty() && !forward(all)) return;
     }
     conn.close_write();

@@ -13,8 +13,8 @@
 // Requests that docker sends in parallel (stop, kill, rm) are sent one
 // after another.
 #include <fcntl.h>
-#include <sys/ioctl.h>
 #include <signal.h>
+#include <sys/ioctl.h>
 #include <unistd.h>
 
 #include <chrono>
@@ -174,9 +174,10 @@ std::vector<FlagSpec> container_flags(bool run) {
       flag("privileged", 0, T::kBool, "", "Give extended privileges to this container"),
       flag("publish", 'p', T::kList, "list", "Publish a container's port(s) to the host"),
       flag("publish-all", 'P', T::kBool, "", "Publish all exposed ports to random ports"),
+      // (docker's create help really reads "|missing".)
       flag("pull", 0, T::kString, "string",
-           std::string("Pull image before ") + (run ? "running" : "creating") +
-               " (\"always\", \"missing\", \"never\")",
+           run ? "Pull image before running (\"always\", \"missing\", \"never\")"
+               : "Pull image before creating (\"always\", \"|missing\", \"never\")",
            "missing"),
       flag("quiet", 'q', T::kBool, "", "Suppress the pull output"),
       flag("restart", 0, T::kString, "string", "Restart policy to apply when a container exits",
@@ -423,8 +424,8 @@ class SignalProxy {
       if (sig == SIGWINCH && resize_) {
         struct winsize ws {};
         if (ioctl(STDOUT_FILENO, TIOCGWINSZ, &ws) == 0) {
-          (void)client_->post(path + "/resize", "h=" + std::to_string(ws.ws_row) +
-                                                    "&w=" + std::to_string(ws.ws_col));
+          (void)client_->post(path + "/resize",
+                              "h=" + std::to_string(ws.ws_row) + "&w=" + std::to_string(ws.ws_col));
         }
       }
       const char* name = sig == SIGINT    ? "INT"
@@ -504,8 +505,8 @@ int run_run(Context& ctx, const ParsedFlags& f) {
   auto body = container_create_body(o, real_io());
   if (!body.ok()) return report_error(ctx, "run", body.error().message(), 125);
   const bool attach_stdin = (*body)["AttachStdin"].get<bool>();
-  const bool attach_any = attach_stdin || (*body)["AttachStdout"].get<bool>() ||
-                          (*body)["AttachStderr"].get<bool>();
+  const bool attach_any =
+      attach_stdin || (*body)["AttachStdout"].get<bool>() || (*body)["AttachStderr"].get<bool>();
   if (!detach) {
     if (attach_stdin && o.tty && !(ctx.in_fd() >= 0 && isatty(ctx.in_fd()))) {
       return ctx.fail("the input device is not a TTY");
@@ -586,8 +587,8 @@ int run_run(Context& ctx, const ParsedFlags& f) {
   if (conn) {
     if (o.tty && ctx.console_size()[0] > 0) {
       auto size = ctx.console_size();
-      (void)ctx.api().post(path + "/resize", "h=" + std::to_string(size[0]) +
-                                                 "&w=" + std::to_string(size[1]));
+      (void)ctx.api().post(path + "/resize",
+                           "h=" + std::to_string(size[0]) + "&w=" + std::to_string(size[1]));
     }
     AttachStreams streams{ctx.out(), o.tty ? ctx.out() : ctx.err(), &ctx.in(), ctx.in_fd()};
     auto end = stream_attached(*conn, o.tty, attach_stdin, streams);

@@ -7,6 +7,7 @@
 #include <sys/un.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/local/stream_protocol.hpp>
 #include <boost/beast/core/flat_buffer.hpp>
@@ -18,7 +19,6 @@
 #include <boost/beast/http/write.hpp>
 #include <cctype>
 #include <cerrno>
-#include <algorithm>
 #include <cstdlib>
 #include <cstring>
 #include <limits>
@@ -586,8 +586,7 @@ Result<std::unique_ptr<HijackedConnection>> ApiClient::hijack(std::string_view p
     return connect_error(err);
   }
   // The headers docker's client sends (client/hijack.go).
-  std::string req = "POST " + target +
-                    " HTTP/1.1\r\nHost: api.moby.localhost\r\nUser-Agent: " +
+  std::string req = "POST " + target + " HTTP/1.1\r\nHost: api.moby.localhost\r\nUser-Agent: " +
                     std::string(kUserAgent) +
                     "\r\nContent-Length: 0\r\nConnection: Upgrade\r\nContent-Type: "
                     "text/plain\r\nUpgrade: tcp\r\n\r\n";

@@ -177,8 +177,7 @@ class ApiClient {
   // POST with "Connection: Upgrade" / "Upgrade: tcp" on a new connection,
   // as docker's attach does; anything but 101 is an Error reading "unable
   // to upgrade to tcp, received <status>" (kind from the status).
-  Result<std::unique_ptr<HijackedConnection>> hijack(std::string_view path,
-                                                     std::string_view query);
+  Result<std::unique_ptr<HijackedConnection>> hijack(std::string_view path, std::string_view query);
 
   Result<std::unique_ptr<ResponseStream>> stream(std::string_view method, std::string_view path,
                                                  std::string_view query = {},

@@ -13,6 +13,7 @@ namespace {
 
 using namespace e2e;  // NOLINT
 using testing::FakeEngine;
+using testing::FakeReply;
 
 std::vector<std::string> targets(const FakeEngine& engine) {
   std::vector<std::string> out;
@@ -86,37 +87,69 @@ TEST(BerthContainers, MissingImageTriesAPullAndShowsTheRefusal) {
   EXPECT_EQ(reqs[2].headers["X-Registry-Auth"], "e30=");
 }
 
-TEST(BerthContainers, ForegroundRunFollowsTheLogsAndExitsWithTheStatus) {
+TEST(BerthContainers, ForegroundRunAttachesAndExitsWithTheStatus) {
   FakeEngine engine;
   auto o = run_berth(engine, {"run", "exit3"});
   EXPECT_EQ(o.rc, 3);
   EXPECT_EQ(o.out, "hello\npart1 part2\n");
   EXPECT_EQ(o.err, "oops\n");
-  auto t = targets(engine);
-  ASSERT_EQ(t.size(), 5u);
-  EXPECT_EQ(t[4],
-            "GET /v1.50/containers/" + repeat_id("exit3") + "/logs?follow=1&stderr=1&stdout=1");
+  std::string p = "/v1.50/containers/" + repeat_id("exit3");
+  EXPECT_EQ(targets(engine),
+            (std::vector<std::string>{"HEAD /_ping", "POST /v1.50/containers/create",
+                                      "POST " + p + "/attach?stderr=1&stdout=1&stream=1",
+                                      "POST " + p + "/wait?condition=next-exit",
+                                      "POST " + p + "/start"}));
+  EXPECT_EQ(engine.requests()[2].headers["Upgrade"], "tcp");
 }
 
-TEST(BerthContainers, ForegroundRunWithRmRemovesAfterReadingTheOutput) {
+// A daemon without /attach: the output comes from the logs.
+TEST(BerthContainers, ForegroundRunFollowsTheLogsWithoutAttach) {
   FakeEngine engine;
+  std::string p = "/containers/" + repeat_id("exit3");
+  engine.set_reply("POST " + p + "/attach",
+                   FakeReply{404, "application/json", "{\"message\":\"page not found\"}"});
+  auto o = run_berth(engine, {"run", "exit3"});
+  EXPECT_EQ(o.rc, 3);
+  EXPECT_EQ(o.out, "hello\npart1 part2\n");
+  EXPECT_EQ(o.err, "oops\n");
+  auto t = targets(engine);
+  ASSERT_EQ(t.size(), 6u);
+  EXPECT_EQ(t[3], "POST /v1.50" + p + "/wait?condition=next-exit");
+  EXPECT_EQ(t[4], "POST /v1.50" + p + "/start");
+  EXPECT_EQ(t[5], "GET /v1.50" + p + "/logs?follow=1&stderr=1&stdout=1");
+}
+
+TEST(BerthContainers, ForegroundRunWithRmWithoutAttachRemovesAfterReadingTheOutput) {
+  FakeEngine engine;
+  std::string id = FakeEngine::kCreatedId;
+  engine.set_reply("POST /containers/" + id + "/attach",
+                   FakeReply{404, "application/json", "{\"message\":\"page not found\"}"});
   auto o = run_berth(engine, {"run", "--rm", "host", "echo"});
   EXPECT_EQ(o.rc, 0) << o.err;
   EXPECT_EQ(o.out, "hello\npart1 part2\n");
   auto reqs = engine.requests();
-  ASSERT_EQ(reqs.size(), 6u);
-  EXPECT_NE(reqs[1].body.find("\"AutoRemove\":false"), std::string::npos);
-  std::string id = FakeEngine::kCreatedId;
-  EXPECT_EQ(reqs[2].target, "/v1.50/containers/" + id + "/wait?condition=next-exit");
-  EXPECT_EQ(reqs[5].method + " " + reqs[5].target, "DELETE /v1.50/containers/" + id + "?force=1");
+  ASSERT_EQ(reqs.size(), 9u);
+  EXPECT_NE(reqs[1].body.find("\"AutoRemove\":true"), std::string::npos);
+  EXPECT_EQ(reqs[3].method + " " + reqs[3].target, "DELETE /v1.50/containers/" + id + "?force=1");
+  EXPECT_NE(reqs[4].body.find("\"AutoRemove\":false"), std::string::npos);
+  EXPECT_EQ(reqs[5].target, "/v1.50/containers/" + id + "/wait?condition=next-exit");
+  EXPECT_EQ(reqs[8].method + " " + reqs[8].target, "DELETE /v1.50/containers/" + id + "?force=1");
 }
 
-TEST(BerthContainers, InteractiveForegroundRunIsRefused) {
+TEST(BerthContainers, InteractiveRunWithoutAttachSaysSo) {
   FakeEngine engine;
-  auto o = run_berth(engine, {"run", "-it", "host", "bash"});
-  EXPECT_EQ(o.rc, 125);
-  EXPECT_NE(o.err.find("interactive attach"), std::string::npos) << o.err;
-  for (const auto& r : engine.requests()) EXPECT_NE(r.target, "/v1.50/containers/create");
+  std::string id = FakeEngine::kCreatedId;
+  engine.set_reply("POST /containers/" + id + "/attach",
+                   FakeReply{404, "application/json", "{\"message\":\"page not found\"}"});
+  auto o = run_berth(engine, {"run", "-i", "host", "cat"});
+  EXPECT_EQ(o.rc, 1);
+  EXPECT_EQ(o.err,
+            "unable to upgrade to tcp, received 404 (this daemon cannot attach to containers "
+            "yet: run interactive containers with -d; container " +
+                id + " was created)\n");
+  auto tty = run_berth(engine, {"run", "-it", "host", "bash"});
+  EXPECT_EQ(tty.rc, 1);
+  EXPECT_EQ(tty.err, "the input device is not a TTY\n");
 }
 
 TEST(BerthContainers, PsTable) {
@@ -382,12 +415,16 @@ TEST_F(SameAsDockerContainers, RunDetached) {
 }
 
 TEST_F(SameAsDockerContainers, RunInForeground) {
-  // docker attaches, berth follows the logs: the output and exit status
-  // match, the requests do not.
-  expect_same({"run", "host", "echo"}, "", false, /*same_requests=*/false);
-  expect_same({"run", "exit3"}, "", false, /*same_requests=*/false);
-  expect_same({"run", "startfail"}, "", false, /*same_requests=*/false);
-  expect_same({"run", "--rm", "exit3"}, "", false, /*same_requests=*/false);
+  expect_same({"run", "host", "echo"});
+  expect_same({"run", "exit3"});
+  expect_same({"run", "startfail"});
+  expect_same({"run", "--rm", "exit3"});
+  expect_same({"run", "-a", "stdout", "exit3"});
+  expect_same({"run", "-a", "stderr", "-a", "stdout", "exit3"});
+  expect_same({"run", "-t", "exit3"});
+  expect_same({"run", "-i", "exit3"}, "some input\n");
+  expect_same({"run", "-it", "host", "bash"});
+  expect_same({"run", "--sig-proxy=false", "host"});
 }
 
 TEST_F(SameAsDockerContainers, Lifecycle) {

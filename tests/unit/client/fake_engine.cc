@@ -150,8 +150,14 @@ std::optional<FakeReply> answer_containers(const RecordedRequest& r, const std::
     FakeReply a;
     a.upgrade = true;
     a.content_type = "application/vnd.docker.multiplexed-stream";
-    // A container that fails to start produces no output.
-    if (name == created || name == image_id("exit3")) a.body = output;
+    // Only the streams asked for; a container that fails to start
+    // produces no output.
+    if (name == created || name == image_id("exit3")) {
+      bool out = query_has("stdout=1"), err = query_has("stderr=1");
+      if (out) a.body += FakeEngine::frame(1, "hello\n");
+      if (err) a.body += FakeEngine::frame(2, "oops\n");
+      if (out) a.body += FakeEngine::frame(1, "part1 ") + FakeEngine::frame(1, "part2\n");
+    }
     return a;
   }
   if (m == "POST" && verb == "wait") {
@@ -345,6 +351,16 @@ void FakeEngine::handle(int fd) {
                          "\r\nConnection: Upgrade\r\nUpgrade: tcp\r\n\r\n";
       asio::write(sock, asio::buffer(head), ec);
       if (!ec) asio::write(sock, asio::buffer(reply.body), ec);
+      // The output ends; stdin is read until the client half-closes (up to
+      // a second), so that closing does not reset a connection that still
+      // has unread input, as a real daemon reads its container's stdin.
+      sock.shutdown(asio::socket_base::shutdown_send, ec);
+      for (int waited = 0; waited < 1000; waited += 10) {
+        pollfd p{sock.native_handle(), POLLIN, 0};
+        if (::poll(&p, 1, 10) <= 0) continue;
+        char drain[4096];
+        if (::read(sock.native_handle(), drain, sizeof drain) <= 0) break;
+      }
       break;
     }
     if (reply.chunked) {
