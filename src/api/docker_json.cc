@@ -5,6 +5,8 @@
 
 #include <nlohmann/json.hpp>
 
+#include "api/go_json_syntax.h"
+
 namespace berth::api {
 namespace {
 
@@ -106,25 +108,24 @@ ojson network_json(const store::NetworkRecord& n, ApiVersion v) {
 }
 
 Result<engine::NetworkCreateRequest> decode_network_create(std::string_view body) {
+  // moby's httputils.ReadJSON: json.Decoder reads one value and its error
+  // is wrapped in "invalid JSON: "; io.EOF (a body of blanks) has its own
+  // text. The router turns a request without a body into "{}" (ReadJSON
+  // skips the decoder then); an empty body here is io.EOF as Go prints it.
+  const GoJsonValue v = go_json_read_value(body);
+  if (v.error) {
+    if (*v.error == "EOF") {
+      return invalid_argument(body.empty() ? "invalid JSON: EOF"
+                                           : "invalid JSON: got EOF while reading request body");
+    }
+    return invalid_argument("invalid JSON: " + *v.error);
+  }
   nlohmann::json j;
   try {
-    j = nlohmann::json::parse(body);
-  } catch (const nlohmann::json::parse_error& e) {
-    // The router turns a request without a body into "{}" (moby's ReadJSON
-    // skips the decoder then); a body of blanks is Go's io.EOF.
-    if (body.empty()) return invalid_argument("invalid JSON: EOF");
-    if (body.find_first_not_of(" \t\r\n") == std::string_view::npos) {
-      return invalid_argument("invalid JSON: got EOF while reading request body");
-    }
-    // moby's httputils.ReadJSON: a value cut short is Go's "unexpected
-    // EOF"; a complete value followed by more is refused as such.
-    const std::string what = e.what();
-    if (what.find("unexpected end of input") != std::string::npos) {
-      return invalid_argument("invalid JSON: unexpected EOF");
-    }
-    if (what.find("; expected end of input") != std::string::npos) {
-      return invalid_argument("unexpected content after JSON");
-    }
+    j = nlohmann::json::parse(body.substr(0, v.end));
+  } catch (const nlohmann::json::parse_error&) {
+    // Go's syntax is satisfied but nlohmann refuses what Go would replace
+    // with U+FFFD (invalid UTF-8, an escaped lone surrogate).
     return invalid_argument("invalid JSON: the request body is not valid JSON");
   } catch (const nlohmann::json::exception& e) {
     // Numbers beyond a double's range ("2E14114") throw out_of_range.
@@ -169,6 +170,8 @@ Result<engine::NetworkCreateRequest> decode_network_create(std::string_view body
       }
     }
   }
+  // After a value that decoded: ReadJSON's dec.More().
+  if (go_json_more(body.substr(v.end))) return invalid_argument("unexpected content after JSON");
   return r;
 }
 

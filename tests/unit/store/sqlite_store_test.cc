@@ -145,3 +145,76 @@ TEST_F(StoreTest, DumpListsRows) {
 
 }  // namespace
 }  // namespace berth::store
+
+namespace berth::store {
+namespace {
+
+class ContainerStoreTest : public StoreTest {};
+
+ContainerRecord ctr(const std::string& id, const std::string& name) {
+  ContainerRecord c;
+  c.id = id;
+  c.name = name;
+  c.image = "host";
+  c.config_json = "{}";
+  c.host_config_json = "{}";
+  c.networking_json = "{}";
+  return c;
+}
+
+EndpointRecord ep(const std::string& id, const std::string& ctr_id, const std::string& net,
+                  int64_t ip, const std::string& veth) {
+  EndpointRecord e;
+  e.id = id;
+  e.container_id = ctr_id;
+  e.network_id = net;
+  e.ifname = "eth0";
+  e.host_ifname = veth;
+  e.ip_int = ip;
+  e.ip = std::to_string(ip);
+  return e;
+}
+
+TEST_F(ContainerStoreTest, NameInUseIsDockersConflict) {
+  ASSERT_TRUE(store_->insert_container(ctr("c1", "web")).ok());
+  auto st = store_->insert_container(ctr("c2", "web"));
+  ASSERT_FALSE(st.ok());
+  EXPECT_EQ(st.error().kind(), ErrorKind::kConflict);
+  EXPECT_EQ(st.error().message(),
+            "Conflict. The container name \"/web\" is already in use by container \"c1\". You "
+            "have to remove (or rename) that container to be able to reuse that name.");
+}
+
+TEST_F(ContainerStoreTest, AnAddressCannotBeAllocatedTwiceOnOneNetwork) {
+  ASSERT_TRUE(store_->insert_network(net("n1aaaaaaaaaaa", "n1", 100, 200)).ok());
+  ASSERT_TRUE(store_->insert_container(ctr("c1", "a")).ok());
+  ASSERT_TRUE(store_->insert_container(ctr("c2", "b")).ok());
+  ASSERT_TRUE(store_->insert_endpoints({ep("e1", "c1", "n1aaaaaaaaaaa", 150, "veth1")}).ok());
+  auto st = store_->insert_endpoints({ep("e2", "c2", "n1aaaaaaaaaaa", 150, "veth2")});
+  ASSERT_FALSE(st.ok());
+  EXPECT_EQ(st.error().message(), "Address already in use");
+  // All or nothing: a batch with one bad endpoint inserts none.
+  ASSERT_TRUE(store_->insert_network(net("n2aaaaaaaaaaa", "n2", 300, 400)).ok());
+  EXPECT_FALSE(store_->insert_endpoints({ep("e3", "c2", "n2aaaaaaaaaaa", 310, "veth3"),
+                                         ep("e4", "c2", "n1aaaaaaaaaaa", 150, "veth4")})
+                   .ok());
+  EXPECT_EQ(store_->list_endpoints()->size(), 1u);
+}
+
+TEST_F(ContainerStoreTest, UpdateKeepsEndpointsAndDeleteRemovesThem) {
+  ASSERT_TRUE(store_->insert_network(net("n1aaaaaaaaaaa", "n1", 100, 200)).ok());
+  auto c = ctr("c1", "a");
+  ASSERT_TRUE(store_->insert_container(c).ok());
+  ASSERT_TRUE(store_->insert_endpoints({ep("e1", "c1", "n1aaaaaaaaaaa", 150, "veth1")}).ok());
+  c.status = "running";
+  c.pid = 42;
+  ASSERT_TRUE(store_->update_container(c).ok());
+  EXPECT_EQ(store_->list_endpoints()->size(), 1u);
+  EXPECT_EQ((*store_->get_container("c1"))->pid, 42);
+  ASSERT_TRUE(store_->delete_container("c1").ok());
+  EXPECT_TRUE(store_->list_endpoints()->empty());
+  EXPECT_EQ(store_->update_container(c).error().kind(), ErrorKind::kNotFound);
+}
+
+}  // namespace
+}  // namespace berth::store
