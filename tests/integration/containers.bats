@@ -234,3 +234,47 @@ lecture_netlb() {
   [ "$(in_ctr u1c hostname)" = myhost ]
   in_ctr u1c grep -qP "^$(ctr_ip u1c u1)\tmyhost$" /etc/hosts
 }
+
+@test "process settings: -u, -e, --env-file, -w, --entrypoint, -l, capabilities" {
+  printf 'FROM_FILE=yes\n' > "$T/env"
+  docker28 run -d --name ps1 -u nobody -e A=1 --env-file "$T/env" -w /tmp -l team=net \
+    --entrypoint sh host -c 'id -un; echo $A $FROM_FILE; pwd; grep CapEff /proc/self/status; sleep 300'
+  sleep 0.5
+  run docker28 logs ps1
+  [[ "$output" == *nobody* ]]
+  [[ "$output" == *"1 yes"* ]]
+  [[ "$output" == */tmp* ]]
+  [ "$(docker28 inspect ps1 -f '{{.Config.User}} {{.Config.WorkingDir}} {{index .Config.Labels "team"}}')" = "nobody /tmp net" ]
+  # Docker's default set has no NET_ADMIN; --cap-add NET_ADMIN adds it.
+  docker28 run -d --name capa --cap-add NET_ADMIN host sh -c 'grep CapEff /proc/self/status; sleep 300'
+  docker28 run -d --name capd host sh -c 'grep CapEff /proc/self/status; sleep 300'
+  sleep 0.5
+  eff() { printf '%d' "0x$(docker28 logs "$1" | awk '/CapEff/ {print $2}')"; }
+  (( ($(eff capa) >> 12) & 1 ))
+  ! (( ($(eff capd) >> 12) & 1 ))
+  run docker28 run -d --cap-add NOPE host true
+  [ "$status" -eq 125 ]
+  [[ "$output" == *'unknown capability: "CAP_NOPE"'* ]]
+}
+
+@test "logs: --tail, -t and -f for the docker client and berth" {
+  docker28 run -d --name lg host sh -c 'for i in 1 2 3 4 5; do echo l$i; done; sleep 1; echo late; sleep 300'
+  sleep 0.4
+  [ "$(docker28 logs --tail 2 lg)" = "$(printf 'l4\nl5')" ]
+  [ "$(berth logs --tail 2 lg)" = "$(printf 'l4\nl5')" ]
+  docker28 logs -t lg | head -1 | grep -qE '^[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9:]{8}\.[0-9]{9}Z l1$'
+  run timeout 3 "$DOCKER28" -H "unix://$SOCK" logs -f lg
+  [[ "$output" == *late* ]]
+  run timeout 3 "$BERTH_BIN/berth" -H "unix://$SOCK" logs -f --tail 1 lg
+  [ "$output" = late ]
+}
+
+@test "berth drives the lecture's setup like the docker client" {
+  berth network create --subnet 172.200.1.0/24 --gateway 172.200.1.1 netlb
+  for i in 1 2 3; do berth run -itd --name=nettest$i --net=netlb --net-alias=tg-net host bash; done
+  [ "$(berth inspect -f '{{.NetworkSettings.Networks.netlb.IPAddress}}' nettest3)" = 172.200.1.4 ]
+  [ "$(berth ps --format '{{.Names}}' | sort | tr '\n' ' ')" = "nettest1 nettest2 nettest3 " ]
+  [ "$(berth ps --format '{{.Names}} {{.Networks}}' --filter name=nettest1)" = "nettest1 netlb" ]
+  berth rm -f nettest1 nettest2 nettest3
+  [ -z "$(berth ps -aq)" ]
+}
