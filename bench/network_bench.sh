@@ -4,11 +4,11 @@
 #
 # Both daemons run inside network namespaces this script creates, never in
 # the machine's own: berthd through the test harness (tests/lib/harness.bash),
-# dockerd with `nsenter --net=/run/netns/NAME` and its own --data-root,
-# --exec-root, --pidfile, -H unix://..., --config-file; it starts its own
-# (managed) containerd, as the anchors' docker-golden.sh did. Its iptables
-# rules live in its namespace. Everything is stopped by PID and removed on
-# exit, also on failure or Ctrl-C.
+# dockerd through bench/lib.sh (`nsenter --net=/run/netns/NAME`, its own
+# --data-root, --exec-root, --pidfile, -H unix://..., --config-file,
+# --cgroup-parent; its own managed containerd). Its iptables rules live in its
+# namespace. Everything is stopped by PID and removed on exit, also on
+# failure or Ctrl-C.
 #
 # Clients, the same for both daemons:
 #   api  one curl process per run sends the N create+rm pairs (POST
@@ -37,8 +37,8 @@ REQ_TIMEOUT=${REQ_TIMEOUT:-30}   # seconds, bound on every request/command
 API=v1.41
 HZ=$(getconf CLK_TCK)
 
-log() { echo "[$(date +%H:%M:%S)] $*" >&2; }
-die() { log "FATAL: $*"; exit 1; }
+# shellcheck source=bench/lib.sh
+source "$REPO/bench/lib.sh"
 
 [[ $(id -u) == 0 ]] || die "needs root (network namespaces)"
 [[ -x $BERTH_BIN/berthd ]] || die "no berthd in $BERTH_BIN (make build, or set BERTH_BIN)"
@@ -57,61 +57,15 @@ export DOCKER_CONFIG=$BT/docker-config
 mkdir -p "$DOCKER_CONFIG"
 
 # ------------------------------------------------------------------ dockerd
-DNS_NS="berth-bench-dockerd-$$"
-DT=$BT/dockerd
-DSOCK=$DT/docker.sock
-DOCKERD_PID=
-DOCKERD_STATUS="not started"
-CONTAINERD_PID=
-# Host paths dockerd 20.10 creates outside --data-root/--exec-root: removed
-# at exit only if they did not exist before.
-HAD_RUN_DOCKER=; [[ -e /run/docker ]] && HAD_RUN_DOCKER=1
-HAD_KEY_JSON=; [[ -e /etc/docker/key.json ]] && HAD_KEY_JSON=1
-
-stop_pid() { # PID [seconds]
-  local p=$1 i
-  [[ -n $p ]] || return 0
-  kill -0 "$p" 2> /dev/null || return 0
-  kill -TERM "$p" 2> /dev/null || true
-  for i in $(seq 1 $((${2:-15} * 10))); do
-    kill -0 "$p" 2> /dev/null || return 0
-    sleep 0.1
-  done
-  log "pid $p did not stop on SIGTERM, SIGKILL"
-  kill -9 "$p" 2> /dev/null || true
-}
-
-dockerd_stop() {
-  if [[ -n $DOCKERD_PID ]]; then
-    stop_pid "$DOCKERD_PID" 20
-    wait "$DOCKERD_PID" 2> /dev/null || true
-    DOCKERD_PID=
-  fi
-  # dockerd stops its managed containerd itself; after a SIGKILL it cannot.
-  [[ -n $CONTAINERD_PID ]] && stop_pid "$CONTAINERD_PID" 10
-  CONTAINERD_PID=
-  # dockerd bind-mounts --data-root onto itself (shared propagation) and
-  # unmounts it on a clean shutdown only.
-  local m
-  if [[ -d $DT ]]; then
-    while read -r m; do
-      [[ -n $m ]] && { umount "$m" 2> /dev/null || umount -l "$m" 2> /dev/null || true; }
-    done < <(findmnt -rn -o TARGET | awk -v p="$DT/" 'index($0 "/", p) == 1' | sort -r)
-  fi
-}
+dockerd_init "$BT/dockerd"
 
 cleanup() {
   local rc=$?
-  dockerd_stop
   if [[ $rc != 0 && -f $DT/dockerd.log ]]; then
     log "dockerd log (last lines):"
     tail -n 15 "$DT/dockerd.log" >&2 || true
   fi
-  ip netns del "$DNS_NS" 2> /dev/null || true
-  [[ -z $HAD_KEY_JSON ]] && rm -f /etc/docker/key.json
-  if [[ -z $HAD_RUN_DOCKER ]]; then
-    rmdir /run/docker/plugins /run/docker 2> /dev/null || true
-  fi
+  dockerd_cleanup
   if [[ $rc != 0 && -f ${BERTHD_LOG:-} ]]; then
     log "berthd log (last lines):"
     tail -n 15 "$BERTHD_LOG" >&2 || true
@@ -122,49 +76,7 @@ cleanup() {
 trap cleanup EXIT
 trap 'exit 130' INT TERM
 
-dockerd_start() {
-  if [[ ! -x $DOCKERD ]]; then
-    DOCKERD_STATUS="not installed ($DOCKERD missing)"
-    return 1
-  fi
-  ip netns add "$DNS_NS"
-  ip -n "$DNS_NS" link set lo up
-  mkdir -p "$DT"
-  echo '{}' > "$DT/daemon.json"
-  # nsenter (network namespace only) execs dockerd: $! is dockerd's PID.
-  nsenter --net="/run/netns/$DNS_NS" "$DOCKERD" \
-    --config-file "$DT/daemon.json" --data-root "$DT/data" --exec-root "$DT/exec" \
-    --pidfile "$DT/dockerd.pid" -H "unix://$DSOCK" --storage-driver=vfs \
-    --exec-opt native.cgroupdriver=cgroupfs --iptables=true --log-level info \
-    > "$DT/dockerd.log" 2>&1 &
-  DOCKERD_PID=$!
-  local i
-  for i in $(seq 1 150); do
-    if curl -sf --max-time 1 --unix-socket "$DSOCK" http://dockerd/_ping > /dev/null 2>&1; then
-      break
-    fi
-    if ! kill -0 "$DOCKERD_PID" 2> /dev/null; then
-      DOCKERD_PID=
-      DOCKERD_STATUS="exited during start: $(grep -m1 -iE 'level=(fatal|error)|failed' "$DT/dockerd.log" | cut -c1-300)"
-      return 1
-    fi
-    sleep 0.2
-  done
-  if ! curl -sf --max-time 1 --unix-socket "$DSOCK" http://dockerd/_ping > /dev/null 2>&1; then
-    DOCKERD_STATUS="did not answer /_ping within 30 s"
-    return 1
-  fi
-  CONTAINERD_PID=$(cat "$DT/exec/containerd/containerd.pid" 2> /dev/null || true)
-  [[ $(cat "/proc/$DOCKERD_PID/comm" 2> /dev/null) == dockerd ]] ||
-    die "pid $DOCKERD_PID is not dockerd"
-  DOCKERD_STATUS="running, pid $DOCKERD_PID"
-  return 0
-}
-
 # ------------------------------------------------------------------ measuring
-# cpu DAEMON-PID -> "self_ticks children_ticks" (fields after the comm)
-cpu() { sed 's/^.*) //' "/proc/$1/stat" | awk '{print $12 + $13, $14 + $15}'; }
-
 # shellcheck disable=SC2153  # SOCK is set by harness_setup
 sock_of() { if [[ $1 == berthd ]]; then echo "$SOCK"; else echo "$DSOCK"; fi; }
 pid_of() { if [[ $1 == berthd ]]; then echo "$BERTHD_PID"; else echo "$DOCKERD_PID"; fi; }
@@ -242,7 +154,7 @@ log "berthd pid $BERTHD_PID, namespace $NS"
 
 DAEMONS=(berthd)
 log "dockerd: own namespace $DNS_NS, state in $DT"
-if dockerd_start; then
+if dockerd_start --storage-driver=vfs; then
   DAEMONS+=(dockerd)
   log "dockerd pid $DOCKERD_PID (containerd pid ${CONTAINERD_PID:-?})"
 else

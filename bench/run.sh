@@ -1,14 +1,18 @@
 #!/usr/bin/env bash
-# berth benchmarks (`sudo make bench`): runs bench/network_bench.sh (berthd vs
-# a private dockerd 20.10, each in its own network namespace) and the IPAM
-# micro-benchmark, and appends a dated section to bench/RESULTS.md (earlier
-# sections are kept). Nothing is hard-coded: every number in the section is
-# what this run measured.
+# berth benchmarks (`sudo make bench`): runs bench/network_bench.sh (network
+# create+rm) and bench/run_bench.sh (`run -d` on a network), both berthd vs a
+# private dockerd 20.10, each daemon in its own network namespace, and the
+# IPAM micro-benchmark, and appends a dated section to bench/RESULTS.md
+# (earlier sections are kept). Nothing is hard-coded: every number in the
+# section is what this run measured.
 #
-#   BERTH_BIN   directory with berthd (default build/src/cmd)
+#   BERTH_BIN   directory with berthd, berth-shim, berth-init (default
+#               build/src/cmd)
 #   BERTH_BUILD build tree with bench/ipam_allocator_bench (default: the one
 #               BERTH_BIN is in)
-#   RUNS, N, CLIENTS   passed to network_bench.sh (default 5, 20, "api cli")
+#   BENCHES     which to run (default "network run ipam")
+#   RUNS, N, CLIENTS   passed to network_bench.sh and run_bench.sh (default
+#               5, 20, "api cli")
 #   IPAM_BENCH_ARGS    extra flags for the Google Benchmark binary
 #   RESULTS     file to append to (default bench/RESULTS.md)
 set -euo pipefail
@@ -20,6 +24,11 @@ BERTH_BUILD=${BERTH_BUILD:-$(dirname "$(dirname "$BERTH_BIN")")}
 IPAM_BENCH=$BERTH_BUILD/bench/ipam_allocator_bench
 RESULTS=${RESULTS:-$REPO/bench/RESULTS.md}
 export RUNS=${RUNS:-5} N=${N:-20} CLIENTS=${CLIENTS:-api cli}
+BENCHES=${BENCHES:-network run ipam}
+for b in $BENCHES; do
+  [[ $b == network || $b == run || $b == ipam ]] || { echo "bench: BENCHES: network, run, ipam; not '$b'" >&2; exit 1; }
+done
+has() { [[ " $BENCHES " == *" $1 "* ]]; }
 
 [[ $(id -u) == 0 ]] || { echo "bench: needs root (network namespaces): sudo make bench" >&2; exit 1; }
 
@@ -37,56 +46,69 @@ mem=$(awk '/^MemTotal/ { printf "%.1f GiB", $2 / 1048576 }' /proc/meminfo)
 {
   echo "## $(date -u '+%Y-%m-%d %H:%M UTC') — commit $commit"
   echo
-  echo "- command: \`BERTH_BIN=$BERTH_BIN RUNS=$RUNS N=$N CLIENTS=\"$CLIENTS\"${IPAM_BENCH_ARGS:+ IPAM_BENCH_ARGS=\"$IPAM_BENCH_ARGS\"} bash bench/run.sh\` (what \`sudo make bench\` runs after deps and build)"
+  echo "- command: \`BERTH_BIN=$BERTH_BIN$([[ $BENCHES != "network run ipam" ]] && echo " BENCHES=\"$BENCHES\"") RUNS=$RUNS N=$N CLIENTS=\"$CLIENTS\"${IPAM_BENCH_ARGS:+ IPAM_BENCH_ARGS=\"$IPAM_BENCH_ARGS\"} bash bench/run.sh\` (what \`sudo make bench\` runs after deps and build)"
   echo "- machine: $(nproc) CPUs, $cpu_model, $mem RAM, kernel $(uname -r), $(. /etc/os-release && echo "$PRETTY_NAME")"
   echo "- the machine is shared (other builds and tests may run at the same time): compare the ratios, measured interleaved in one run, rather than absolute numbers"
   echo
 } > "$SECTION"
 
-echo "== network create+rm: berthd vs dockerd (RUNS=$RUNS N=$N)" >&2
-rc=0
-bash "$REPO/bench/network_bench.sh" > "$W/network.md" || rc=$?
-if [[ $rc == 0 ]]; then
-  cat "$W/network.md" >> "$SECTION"
-else
-  STATUS=1
-  {
-    echo "### Network create+rm"
-    echo
-    echo "**FAILED** (exit $rc); see the command's stderr. Partial output:"
-    echo
-    sed 's/^/    /' "$W/network.md"
-  } >> "$SECTION"
-fi
-echo >> "$SECTION"
-
-echo "== IPAM allocator micro-benchmark" >&2
-{
-  echo "### IPAM allocator micro-benchmark"
-  echo
-} >> "$SECTION"
-if [[ -x $IPAM_BENCH ]]; then
-  # Bounded: the binary's own cases take well under a minute here.
-  rc=0
-  # shellcheck disable=SC2086  # IPAM_BENCH_ARGS: several flags
-  timeout 600 "$IPAM_BENCH" ${IPAM_BENCH_ARGS:-} > "$W/ipam.txt" 2> "$W/ipam.err" || rc=$?
+# script_section TITLE SCRIPT: runs bench/SCRIPT, appends its markdown (or a
+# FAILED note with its partial output) to the section.
+script_section() {
+  local title=$1 script=$2 rc=0
+  bash "$REPO/bench/$script" > "$W/$script.md" || rc=$?
   if [[ $rc == 0 ]]; then
-    {
-      echo "\`${IPAM_BENCH#"$REPO"/}${IPAM_BENCH_ARGS:+ $IPAM_BENCH_ARGS}\` (Google Benchmark; \"Time\" is wall, \"CPU\" is this thread's CPU: a large gap means the machine was busy):"
-      echo
-      echo '```'
-      grep -E '^(Load Average|\*\*\*WARNING)' "$W/ipam.err" "$W/ipam.txt" -h || true
-      grep -v -E '^(Load Average|\*\*\*WARNING)' "$W/ipam.txt"
-      echo '```'
-    } >> "$SECTION"
+    cat "$W/$script.md" >> "$SECTION"
   else
     STATUS=1
-    echo "**FAILED**: \`$IPAM_BENCH\` exited $rc: $(tail -n 3 "$W/ipam.err" | tr '\n' ' ')" >> "$SECTION"
+    {
+      echo "### $title"
+      echo
+      echo "**FAILED** (\`bench/$script\` exit $rc); see the command's stderr. Partial output:"
+      echo
+      sed 's/^/    /' "$W/$script.md"
+    } >> "$SECTION"
   fi
-else
-  echo "SKIPPED: $IPAM_BENCH is not built (make build, or set BERTH_BUILD)" | tee -a "$SECTION" >&2
+  echo >> "$SECTION"
+}
+
+if has network; then
+  echo "== network create+rm: berthd vs dockerd (RUNS=$RUNS N=$N)" >&2
+  script_section "Network create+rm" network_bench.sh
 fi
-echo >> "$SECTION"
+if has run; then
+  echo "== run -d on a network: berthd vs dockerd (RUNS=$RUNS N=$N)" >&2
+  script_section "run -d on a user network" run_bench.sh
+fi
+if has ipam; then
+  echo "== IPAM allocator micro-benchmark" >&2
+  {
+    echo "### IPAM allocator micro-benchmark"
+    echo
+  } >> "$SECTION"
+  if [[ -x $IPAM_BENCH ]]; then
+    # Bounded: the binary's own cases take well under a minute here.
+    rc=0
+    # shellcheck disable=SC2086  # IPAM_BENCH_ARGS: several flags
+    timeout 600 "$IPAM_BENCH" ${IPAM_BENCH_ARGS:-} > "$W/ipam.txt" 2> "$W/ipam.err" || rc=$?
+    if [[ $rc == 0 ]]; then
+      {
+        echo "\`${IPAM_BENCH#"$REPO"/}${IPAM_BENCH_ARGS:+ $IPAM_BENCH_ARGS}\` (Google Benchmark; \"Time\" is wall, \"CPU\" is this thread's CPU: a large gap means the machine was busy):"
+        echo
+        echo '```'
+        grep -E '^(Load Average|\*\*\*WARNING)' "$W/ipam.err" "$W/ipam.txt" -h || true
+        grep -v -E '^(Load Average|\*\*\*WARNING)' "$W/ipam.txt"
+        echo '```'
+      } >> "$SECTION"
+    else
+      STATUS=1
+      echo "**FAILED**: \`$IPAM_BENCH\` exited $rc: $(tail -n 3 "$W/ipam.err" | tr '\n' ' ')" >> "$SECTION"
+    fi
+  else
+    echo "SKIPPED: $IPAM_BENCH is not built (make build, or set BERTH_BUILD)" | tee -a "$SECTION" >&2
+  fi
+  echo >> "$SECTION"
+fi
 
 if [[ ! -f $RESULTS ]]; then
   {
