@@ -15,7 +15,10 @@ fi
 t0=$(date +%s)
 bash scripts/install-deps.sh
 t1=$(date +%s)
-cmake -S . -B "$BUILD" -DCMAKE_BUILD_TYPE=RelWithDebInfo -DBERTH_WERROR=ON > /dev/null
+# -O2 without debug info: a quicker clean build on 2 cores (a plain `make`
+# keeps RelWithDebInfo for debugging).
+cmake -S . -B "$BUILD" -DCMAKE_BUILD_TYPE=Release -DCMAKE_CXX_FLAGS_RELEASE="-O2 -DNDEBUG" \
+  -DBERTH_WERROR=ON > /dev/null
 if ! make -C "$BUILD" -j"$JOBS" --no-print-directory > "$BUILD/build.log" 2>&1; then
   tail -n 60 "$BUILD/build.log" >&2
   echo "build failed (full log: $BUILD/build.log)" >&2

@@ -70,9 +70,16 @@ lecture_netlb() {
   ip -n "$out" link set vout1 up
   ip -n "$out" link set lo up
   ip netns exec "$out" timeout 10 socat -u UDP4-RECVFROM:9999,reuseaddr SYSTEM:'echo $SOCAT_PEERADDR >&2' 2> "$T/peer" &
-  sleep 0.3
-  in_ctr ca bash -c 'echo hi > /dev/udp/192.0.2.2/9999'
-  for i in $(seq 1 20); do [ -s "$T/peer" ] && break; sleep 0.1; done
+  # Wait (bounded) until the listener is up, then send until one arrives.
+  for i in $(seq 1 50); do
+    ip netns exec "$out" ss -Hlun 'sport = :9999' | grep -q 9999 && break
+    sleep 0.1
+  done
+  for i in $(seq 1 20); do
+    in_ctr ca bash -c 'echo hi > /dev/udp/192.0.2.2/9999'
+    [ -s "$T/peer" ] && break
+    sleep 0.2
+  done
   ip netns del "$out"
   [ "$(cat "$T/peer")" = 192.0.2.1 ]
 }
