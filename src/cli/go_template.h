@@ -56,6 +56,25 @@ struct GoType {
   std::function<std::string(const ojson&)> marshal_json;
 };
 
+// Builders for the type descriptions commands hand to the engine.
+inline GoTypePtr go_scalar(GoType::Kind k) {
+  auto t = std::make_shared<GoType>();
+  t->kind = k;
+  return t;
+}
+inline GoTypePtr go_map_of(GoTypePtr elem) {
+  auto t = std::make_shared<GoType>();
+  t->kind = GoType::Kind::kMap;
+  t->elem = std::move(elem);
+  return t;
+}
+inline GoTypePtr go_slice_of(GoTypePtr elem) {
+  auto t = std::make_shared<GoType>();
+  t->kind = GoType::Kind::kSlice;
+  t->elem = std::move(elem);
+  return t;
+}
+
 struct TemplateOptions {
   // Go's Option("missingkey=error"): a missing map key is an error
   // ("map has no entry for key ...") instead of "<no value>".

@@ -28,26 +28,6 @@ FlagSpec flag(std::string name, char shorthand, T type, std::string value_name, 
   return f;
 }
 
-GoTypePtr scalar(Kind k) {
-  auto t = std::make_shared<GoType>();
-  t->kind = k;
-  return t;
-}
-
-GoTypePtr map_of(GoTypePtr elem) {
-  auto t = std::make_shared<GoType>();
-  t->kind = Kind::kMap;
-  t->elem = std::move(elem);
-  return t;
-}
-
-GoTypePtr slice_of(GoTypePtr elem) {
-  auto t = std::make_shared<GoType>();
-  t->kind = Kind::kSlice;
-  t->elem = std::move(elem);
-  return t;
-}
-
 GoTypePtr structure(std::string name, std::vector<GoType::Field> fields, bool pointer = false) {
   auto t = std::make_shared<GoType>();
   t->kind = Kind::kStruct;
@@ -69,23 +49,23 @@ std::vector<GoType::Field> same(std::initializer_list<std::pair<const char*, GoT
 // DefaultNetworkSettings promoted as Go does.
 const GoType& container_inspect_type() {
   static const GoType kType = [] {
-    auto str = scalar(Kind::kString);
-    auto boolean = scalar(Kind::kBool);
-    auto integer = scalar(Kind::kInt);
-    auto strs = slice_of(str);
-    auto str_map = map_of(str);
+    auto str = go_scalar(Kind::kString);
+    auto boolean = go_scalar(Kind::kBool);
+    auto integer = go_scalar(Kind::kInt);
+    auto strs = go_slice_of(str);
+    auto str_map = go_map_of(str);
     auto empty_struct = structure("struct {}", {});
-    auto port_set = map_of(empty_struct);
+    auto port_set = go_map_of(empty_struct);
     auto binding =
         structure("nat.PortBinding", {{"HostIP", "HostIp", str}, {"HostPort", "HostPort", str}});
-    auto port_map = map_of(slice_of(binding));
-    auto health_log = structure("container.HealthcheckResult", same({{"Start", scalar(Kind::kTime)},
-                                                                     {"End", scalar(Kind::kTime)},
+    auto port_map = go_map_of(go_slice_of(binding));
+    auto health_log = structure("container.HealthcheckResult", same({{"Start", go_scalar(Kind::kTime)},
+                                                                     {"End", go_scalar(Kind::kTime)},
                                                                      {"ExitCode", integer},
                                                                      {"Output", str}}));
     auto health = structure(
         "container.Health",
-        same({{"Status", str}, {"FailingStreak", integer}, {"Log", slice_of(health_log)}}), true);
+        same({{"Status", str}, {"FailingStreak", integer}, {"Log", go_slice_of(health_log)}}), true);
     auto state = structure("container.State",
                            same({{"Status", str},
                                  {"Running", boolean},
@@ -113,7 +93,7 @@ const GoType& container_inspect_type() {
                                   {"AutoRemove", "AutoRemove", boolean},
                                   {"VolumeDriver", "VolumeDriver", str},
                                   {"VolumesFrom", "VolumesFrom", strs},
-                                  {"ConsoleSize", "ConsoleSize", slice_of(integer)},
+                                  {"ConsoleSize", "ConsoleSize", go_slice_of(integer)},
                                   {"Annotations", "Annotations", str_map},
                                   {"CapAdd", "CapAdd", strs},
                                   {"CapDrop", "CapDrop", strs},
@@ -217,8 +197,8 @@ const GoType& container_inspect_type() {
                                         {"HairpinMode", boolean},
                                         {"LinkLocalIPv6Address", str},
                                         {"LinkLocalIPv6PrefixLen", integer},
-                                        {"SecondaryIPAddresses", slice_of(address)},
-                                        {"SecondaryIPv6Addresses", slice_of(address)},
+                                        {"SecondaryIPAddresses", go_slice_of(address)},
+                                        {"SecondaryIPv6Addresses", go_slice_of(address)},
                                         {"EndpointID", str},
                                         {"Gateway", str},
                                         {"GlobalIPv6Address", str},
@@ -227,7 +207,7 @@ const GoType& container_inspect_type() {
                                         {"IPPrefixLen", integer},
                                         {"IPv6Gateway", str},
                                         {"MacAddress", str},
-                                        {"Networks", map_of(endpoint)}}),
+                                        {"Networks", go_map_of(endpoint)}}),
                                   true);
     auto mount = structure("container.MountPoint", same({{"Type", str},
                                                          {"Name", str},
@@ -263,7 +243,7 @@ const GoType& container_inspect_type() {
                 {"GraphDriver", "GraphDriver", graph},
                 {"SizeRw", "SizeRw", nullptr},
                 {"SizeRootFs", "SizeRootFs", nullptr},
-                {"Mounts", "Mounts", slice_of(mount)},
+                {"Mounts", "Mounts", go_slice_of(mount)},
                 {"Config", "Config", config},
                 {"NetworkSettings", "NetworkSettings", net_settings}};
     return t;

@@ -28,26 +28,6 @@ std::string bool_field(const ojson& j, const char* key) {
   return (it != j.end() && it->is_boolean() && it->get<bool>()) ? "true" : "false";
 }
 
-GoTypePtr scalar(Kind k) {
-  auto t = std::make_shared<GoType>();
-  t->kind = k;
-  return t;
-}
-
-GoTypePtr map_of(GoTypePtr elem) {
-  auto t = std::make_shared<GoType>();
-  t->kind = Kind::kMap;
-  t->elem = std::move(elem);
-  return t;
-}
-
-GoTypePtr slice_of(GoTypePtr elem) {
-  auto t = std::make_shared<GoType>();
-  t->kind = Kind::kSlice;
-  t->elem = std::move(elem);
-  return t;
-}
-
 GoTypePtr structure(std::string name, std::vector<GoType::Field> fields) {
   auto t = std::make_shared<GoType>();
   t->kind = Kind::kStruct;
@@ -130,7 +110,7 @@ const GoType& network_row_type() {
     t.name = "*network.networkContext";
     for (const char* f :
          {"CreatedAt", "Driver", "ID", "IPv4", "IPv6", "Internal", "Labels", "Name", "Scope"}) {
-      t.fields.push_back({f, f, scalar(Kind::kString)});
+      t.fields.push_back({f, f, go_scalar(Kind::kString)});
     }
     t.methods["Label"] = [](const ojson& self, const std::vector<ojson>& args) -> Result<ojson> {
       if (args.size() != 1 || !args[0].is_string()) {
@@ -159,7 +139,7 @@ const GoType& network_header_type() {
   static const GoType kType = [] {
     GoType t;
     t.kind = Kind::kMap;
-    t.elem = scalar(Kind::kString);
+    t.elem = go_scalar(Kind::kString);
     t.methods["Label"] = [](const ojson&, const std::vector<ojson>& args) -> Result<ojson> {
       if (args.size() != 1 || !args[0].is_string()) {
         return invalid_argument("wrong number of args for Label");
@@ -203,9 +183,9 @@ Result<std::string> render_network_list(const ojson& networks, const std::string
 
 const GoType& network_inspect_type() {
   static const GoType kType = [] {
-    auto str = scalar(Kind::kString);
-    auto boolean = scalar(Kind::kBool);
-    auto str_map = map_of(str);
+    auto str = go_scalar(Kind::kString);
+    auto boolean = go_scalar(Kind::kBool);
+    auto str_map = go_map_of(str);
     auto ipam_config =
         structure("network.IPAMConfig", {{"Subnet", "Subnet", str},
                                          {"IPRange", "IPRange", str},
@@ -213,7 +193,7 @@ const GoType& network_inspect_type() {
                                          {"AuxAddress", "AuxiliaryAddresses", str_map}});
     auto ipam = structure("network.IPAM", {{"Driver", "Driver", str},
                                            {"Options", "Options", str_map},
-                                           {"Config", "Config", slice_of(ipam_config)}});
+                                           {"Config", "Config", go_slice_of(ipam_config)}});
     auto config_ref = structure("network.ConfigReference", {{"Network", "Network", str}});
     auto endpoint = structure("network.EndpointResource", {{"Name", "Name", str},
                                                            {"EndpointID", "EndpointID", str},
@@ -226,7 +206,7 @@ const GoType& network_inspect_type() {
     t.name = "network.Inspect";
     t.fields = {{"Name", "Name", str},
                 {"ID", "Id", str},
-                {"Created", "Created", scalar(Kind::kTime)},
+                {"Created", "Created", go_scalar(Kind::kTime)},
                 {"Scope", "Scope", str},
                 {"Driver", "Driver", str},
                 {"EnableIPv4", "EnableIPv4", boolean},
@@ -237,11 +217,11 @@ const GoType& network_inspect_type() {
                 {"Ingress", "Ingress", boolean},
                 {"ConfigFrom", "ConfigFrom", config_ref},
                 {"ConfigOnly", "ConfigOnly", boolean},
-                {"Containers", "Containers", map_of(endpoint)},
+                {"Containers", "Containers", go_map_of(endpoint)},
                 {"Options", "Options", str_map},
                 {"Labels", "Labels", str_map},
-                {"Peers", "Peers", slice_of(peer)},
-                {"Services", "Services", map_of(nullptr)}};
+                {"Peers", "Peers", go_slice_of(peer)},
+                {"Services", "Services", go_map_of(nullptr)}};
     return t;
   }();
   return kType;

@@ -96,12 +96,6 @@ std::string git_commit() {
 #endif
 }
 
-GoTypePtr scalar(Kind k) {
-  auto t = std::make_shared<GoType>();
-  t->kind = k;
-  return t;
-}
-
 GoTypePtr structure(std::string name, std::vector<GoType::Field> fields, bool pointer = false) {
   auto t = std::make_shared<GoType>();
   t->kind = Kind::kStruct;
@@ -113,7 +107,7 @@ GoTypePtr structure(std::string name, std::vector<GoType::Field> fields, bool po
 
 const GoType& version_info_type() {
   static const GoType kType = [] {
-    auto str = scalar(Kind::kString);
+    auto str = go_scalar(Kind::kString);
     auto details = std::make_shared<GoType>();
     details->kind = Kind::kMap;
     details->elem = str;
@@ -147,7 +141,7 @@ const GoType& version_info_type() {
          {"Os", "Os", str},
          {"Arch", "Arch", str},
          {"KernelVersion", "KernelVersion", str},
-         {"Experimental", "Experimental", scalar(Kind::kBool)},
+         {"Experimental", "Experimental", go_scalar(Kind::kBool)},
          {"BuildTime", "BuildTime", str}},
         true);
     GoType t;
@@ -577,7 +571,7 @@ GoType info_type(const ojson& server) {
   t.name = "system.dockerInfo";
   std::vector<std::string> keys;
   for (const auto& f : kFields) {
-    t.fields.push_back({f.name, f.key, f.kind == Kind::kAny ? nullptr : scalar(f.kind)});
+    t.fields.push_back({f.name, f.key, f.kind == Kind::kAny ? nullptr : go_scalar(f.kind)});
     keys.push_back(f.key);
   }
   // Fields a newer daemon adds stay reachable under their JSON names.
