@@ -69,7 +69,9 @@ lecture_netlb() {
   ip -n "$out" addr add 192.0.2.2/24 dev vout1
   ip -n "$out" link set vout1 up
   ip -n "$out" link set lo up
-  ip netns exec "$out" timeout 10 socat -u UDP4-RECVFROM:9999,reuseaddr SYSTEM:'echo $SOCAT_PEERADDR >&2' 2> "$T/peer" &
+  # The peer's address goes to its own file; socat's diagnostics elsewhere.
+  ip netns exec "$out" timeout 10 socat -u UDP4-RECVFROM:9999,reuseaddr \
+    SYSTEM:"echo \$SOCAT_PEERADDR > $T/peer" 2> "$T/socat.err" &
   # Wait (bounded) until the listener is up, then send until one arrives.
   for i in $(seq 1 50); do
     ip netns exec "$out" ss -Hlun 'sport = :9999' | grep -q 9999 && break
@@ -81,6 +83,7 @@ lecture_netlb() {
     sleep 0.2
   done
   ip netns del "$out"
+  echo "peer: $(cat "$T/peer"); socat: $(cat "$T/socat.err")"
   [ "$(cat "$T/peer")" = 192.0.2.1 ]
 }
 
