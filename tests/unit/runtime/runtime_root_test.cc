@@ -378,13 +378,42 @@ TEST_F(RuntimeRootTest, DefaultCapabilitiesAndCapAdd) {
 }
 
 TEST_F(RuntimeRootTest, TtyWithOpenStdinStaysUpUntilKilled) {
-  ProcessSpec s = spec({"bash"});
+  // No rc files: root's ~/.bashrc on a developer machine may run slow tools
+  // (found waiting on one for 20 s); the prompt comes from PS1 instead.
+  ProcessSpec s = spec({"bash", "--norc", "--noprofile"});
   s.tty = true;
   s.open_stdin = true;
   s.env.push_back("TERM=xterm");
+  s.env.push_back("PS1=\\u@\\h:\\w\\$ ");
   const Started st = run(s);
   ASSERT_GT(st.pid, 0);
-  std::this_thread::sleep_for(milliseconds(1000));
+  // Wait (up to 20 s on a loaded machine) until bash, init's child, sleeps
+  // reading the terminal: its prompt has been written by then.
+  bool reading = false;
+  for (int i = 0; i < 400 && !reading; ++i) {
+    std::ifstream children("/proc/" + std::to_string(st.pid) + "/task/" +
+                           std::to_string(st.pid) + "/children");
+    int child = 0;
+    if (children >> child) {
+      std::ifstream wchan("/proc/" + std::to_string(child) + "/wchan");
+      std::string w;
+      wchan >> w;
+      // readline waits in select/poll, plain reads in n_tty_read.
+      reading = w.find("tty_read") != std::string::npos || w.find("poll") != std::string::npos ||
+                w.find("select") != std::string::npos || w == "wait_woken";
+    }
+    if (!reading) std::this_thread::sleep_for(milliseconds(50));
+  }
+  {
+    std::ifstream children("/proc/" + std::to_string(st.pid) + "/task/" +
+                           std::to_string(st.pid) + "/children");
+    std::string all((std::istreambuf_iterator<char>(children)), {});
+    std::string w;
+    int child = std::atoi(all.c_str());
+    std::ifstream wchan("/proc/" + std::to_string(child) + "/wchan");
+    wchan >> w;
+    EXPECT_TRUE(reading) << "bash never waited for input; children [" << all << "] wchan " << w;
+  }
   EXPECT_TRUE(alive(st.pid, st.pid_start_time));
   EXPECT_TRUE(alive(st.shim_pid, st.shim_start_time));
   EXPECT_TRUE(resize(s.bundle_dir, 40, 100).ok());
