@@ -150,6 +150,28 @@ docker_cmd network create auto3
 berth_cmd network inspect -f '{{.Name}} {{range .IPAM.Config}}{{.Subnet}} gw={{.Gateway}}{{end}}' auto2 auto3
 kernel ip -n "$NS" -br addr
 
+header "Containers on netlb: the lecture's target group (section 4)"
+say "the built-in image 'host' runs on the host's file system; each container gets its own namespaces"
+for i in 1 2 3; do
+  docker_cmd run -itd --name=nettest$i --net=netlb --net-alias=tg-net host bash
+done
+berth_cmd ps
+show "docker inspect nettest1 | grep -i ipa"
+timeout "$CMD_TIMEOUT" env DOCKER_HOST="unix://$SOCK" "$DOCKER28" inspect nettest1 | grep -i ipa
+berth_cmd inspect -f '{{json .NetworkSettings.Networks.netlb.Aliases}} {{.NetworkSettings.Networks.netlb.MacAddress}}' nettest1
+say "inside nettest1 (exec comes later: nsenter into its namespaces)"
+P1=$(timeout "$CMD_TIMEOUT" env DOCKER_HOST="unix://$SOCK" "$DOCKER28" inspect -f '{{.State.Pid}}' nettest1)
+kernel nsenter -t "$P1" -n -m -u ip -br addr
+kernel nsenter -t "$P1" -n -m -u ping -c 2 -W 1 172.200.1.4
+kernel nsenter -t "$P1" -n -m -u cat /etc/resolv.conf
+say "one veth per container on netlb's bridge"
+kernel bridge -n "$NS" link
+say "a removed container's address is reused"
+docker_cmd rm -f nettest2
+docker_cmd run -itd --name=nettest4 --net=netlb --net-alias=tg-net host bash
+berth_cmd inspect -f '{{.Name}} {{.NetworkSettings.Networks.netlb.IPAddress}}' nettest1 nettest3 nettest4
+docker_cmd rm -f nettest1 nettest3 nettest4
+
 header "Removing networks"
 docker_cmd network rm netlb
 docker_cmd network prune -f
