@@ -8,6 +8,7 @@
 
 #include "cli/command.h"
 #include "cli/go_template.h"
+#include "cli/inspector.h"
 #include "cli/json_text.h"
 #include "cli/network_format.h"
 
@@ -253,10 +254,7 @@ const GoType& container_inspect_type() {
 
 enum class ObjectKind { kContainer, kImage, kNetwork, kVolume, kPlugin };
 
-struct Found {
-  std::string raw;
-  const GoType* type = nullptr;
-};
+using Found = InspectObject;
 
 const char* path_for(ObjectKind k) {
   switch (k) {
@@ -287,70 +285,6 @@ Result<Found> fetch(Context& ctx, ObjectKind k, const std::string& name, bool si
   if (k == ObjectKind::kContainer) f.type = &container_inspect_type();
   if (k == ObjectKind::kNetwork) f.type = &network_inspect_type();
   return f;
-}
-
-// Renders the found objects as docker's inspect.Inspect does.
-int render(Context& ctx, const std::vector<std::string>& names, const std::string& format,
-           const std::function<Result<Found>(const std::string&)>& get) {
-  std::optional<GoTemplate> tmpl;
-  if (!format.empty() && format != "json") {
-    auto t = GoTemplate::parse(format);
-    if (!t.ok()) {
-      ctx.err() << "template parsing error: " << t.error().message() << "\n";
-      return 64;
-    }
-    tmpl = std::move(*t);
-  }
-  std::vector<std::string> errors, raws;
-  std::string templated;
-  for (const auto& name : names) {
-    auto found = get(name);
-    if (!found.ok()) {
-      errors.push_back(found.error().message());
-      continue;
-    }
-    if (!tmpl) {
-      raws.push_back(found->raw);
-      continue;
-    }
-    ojson obj = ojson::parse(found->raw, nullptr, false);
-    if (obj.is_discarded()) {
-      errors.push_back("Error reading JSON: invalid inspect response");
-      continue;
-    }
-    std::string out;
-    if (found->type != nullptr && tmpl->execute(obj, found->type, &out).ok()) {
-      templated += out + "\n";
-      continue;
-    }
-    out.clear();
-    TemplateOptions strict;
-    strict.missing_key_error = true;
-    Status s = tmpl->execute(obj, nullptr, &out, strict);
-    if (!s.ok()) {
-      errors.push_back("template parsing error: " + s.error().message());
-      continue;
-    }
-    templated += out + "\n";
-  }
-  if (tmpl) {
-    ctx.out() << (templated.empty() ? "\n" : templated);
-  } else if (raws.empty()) {
-    ctx.out() << "[]\n";
-  } else {
-    std::string joined = "[";
-    for (size_t i = 0; i < raws.size(); ++i) joined += (i > 0 ? "," : "") + raws[i];
-    joined += "]";
-    auto laid_out = format.empty() ? json_indent(joined, "", "    ") : json_compact(joined);
-    if (!laid_out.ok()) return ctx.fail(laid_out.error());
-    ctx.out() << *laid_out << "\n";
-  }
-  if (!errors.empty()) {
-    std::string all;
-    for (size_t i = 0; i < errors.size(); ++i) all += (i > 0 ? "\n" : "") + errors[i];
-    return ctx.fail(all);
-  }
-  return 0;
 }
 
 bool skippable(const Error& e) {
@@ -400,12 +334,12 @@ int run_inspect(Context& ctx, const ParsedFlags& f) {
     if (r.ok() || !skippable(r.error())) return r;
     return not_found("Error: No such object: " + name);
   };
-  return render(ctx, f.args, f.get_string("format"), get);
+  return render_inspect(ctx, f.args, f.get_string("format"), get);
 }
 
 int run_container_inspect(Context& ctx, const ParsedFlags& f) {
   const bool size = f.get_bool("size");
-  return render(ctx, f.args, f.get_string("format"), [&](const std::string& name) {
+  return render_inspect(ctx, f.args, f.get_string("format"), [&](const std::string& name) {
     return fetch(ctx, ObjectKind::kContainer, name, size);
   });
 }

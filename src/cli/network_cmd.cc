@@ -7,6 +7,7 @@
 #include "cli/command.h"
 #include "cli/filters.h"
 #include "cli/go_template.h"
+#include "cli/inspector.h"
 #include "cli/json_text.h"
 #include "cli/network_create.h"
 #include "cli/network_format.h"
@@ -153,73 +154,13 @@ Command list_command() {
 // --------------------------------------------------------------- inspect --
 
 int run_inspect(Context& ctx, const ParsedFlags& f) {
-  const std::string format = f.get_string("format");
-  std::optional<GoTemplate> tmpl;
-  if (!format.empty() && format != "json") {
-    auto t = GoTemplate::parse(format);
-    if (!t.ok()) {
-      ctx.err() << "template parsing error: " << t.error().message() << "\n";
-      return 64;
-    }
-    tmpl = std::move(*t);
-  }
-  std::string query = f.get_bool("verbose") ? "verbose=true" : "";
-  std::vector<std::string> errors;
-  std::vector<std::string> raws;
-  std::string templated;
-  for (const auto& name : f.args) {
-    auto r = ctx.api().get("/networks/" + client::path_escape(name), query);
-    if (!r.ok()) {
-      errors.push_back(r.error().message());
-      continue;
-    }
-    ojson net = ojson::parse(r->body, nullptr, false);
-    if (net.is_discarded()) {
-      errors.push_back("Error reading JSON: invalid network inspect response");
-      continue;
-    }
-    if (!tmpl) {
-      raws.push_back(r->body);
-      continue;
-    }
-    // docker tries the typed struct first, then the raw map with
-    // missingkey=error (cli/command/inspect/inspector.go).
-    std::string out;
-    if (tmpl->execute(net, &network_inspect_type(), &out).ok()) {
-      templated += out + "\n";
-      continue;
-    }
-    out.clear();
-    TemplateOptions strict;
-    strict.missing_key_error = true;
-    Status s = tmpl->execute(net, nullptr, &out, strict);
-    if (!s.ok()) {
-      errors.push_back("template parsing error: " + s.error().message());
-      continue;
-    }
-    templated += out + "\n";
-  }
-  if (tmpl) {
-    ctx.out() << (templated.empty() ? "\n" : templated);
-  } else if (raws.empty()) {
-    ctx.out() << "[]\n";
-  } else {
-    std::string joined = "[";
-    for (size_t i = 0; i < raws.size(); ++i) {
-      if (i > 0) joined += ",";
-      joined += raws[i];
-    }
-    joined += "]";
-    auto laid_out = format.empty() ? json_indent(joined, "", "    ") : json_compact(joined);
-    if (!laid_out.ok()) return ctx.fail(laid_out.error());
-    ctx.out() << *laid_out << "\n";
-  }
-  if (!errors.empty()) {
-    std::string all;
-    for (size_t i = 0; i < errors.size(); ++i) all += (i > 0 ? "\n" : "") + errors[i];
-    return ctx.fail(all);
-  }
-  return 0;
+  const std::string query = f.get_bool("verbose") ? "verbose=true" : "";
+  return render_inspect(ctx, f.args, f.get_string("format"),
+                        [&](const std::string& name) -> Result<InspectObject> {
+                          auto r = ctx.api().get("/networks/" + client::path_escape(name), query);
+                          if (!r.ok()) return r.error();
+                          return InspectObject{r->body, &network_inspect_type()};
+                        });
 }
 
 Command inspect_command() {

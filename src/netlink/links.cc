@@ -119,4 +119,15 @@ Status NlNetlink::delete_link(const std::string& name) {
   return st;
 }
 
+Error NlNetlink::delete_after_failure(const std::string& what, const std::string& name,
+                                      int ifindex, const Error& err) {
+  spdlog::debug("netlink: {}; undo: delete link", err.message());
+  Status st = ifindex > 0 ? delete_link_index(ifindex, name) : delete_link(name);
+  if (!st.ok()) {
+    spdlog::warn("netlink: {}: undo failed: {}", what, st.error().message());
+    return Error(err.kind(), err.message() + "; undo: " + st.error().message());
+  }
+  return err;
+}
+
 }  // namespace berth::netlink

@@ -65,6 +65,10 @@ class NlNetlink final : public Netlink {
   Status set_link_up(rtnl_link* link);
   Status set_alias(rtnl_link* link, const std::string& alias);
   Status delete_link_index(int ifindex, const std::string& name);
+  // Undo of a creation step that failed: deletes the link (by index once
+  // known) and returns `err`, with the undo's own failure appended.
+  Error delete_after_failure(const std::string& what, const std::string& name, int ifindex,
+                             const Error& err);
 
   // addresses.cc
   Status add_ipv4_address(rtnl_link* link, ipam::Ipv4 address, int prefix_len);

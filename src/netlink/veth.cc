@@ -128,15 +128,7 @@ Status NlNetlink::create_veth(const VethSpec& spec) {
 
   // From here on the pair is ours: a failure deletes it.
   int ifindex = 0;
-  auto undo = [&](const Error& err) -> Error {
-    spdlog::debug("netlink: {}; undo: delete link", err.message());
-    Status st = ifindex > 0 ? delete_link_index(ifindex, name) : delete_link(name);
-    if (!st.ok()) {
-      spdlog::warn("netlink: {}: undo failed: {}", what, st.error().message());
-      return Error(err.kind(), err.message() + "; undo: " + st.error().message());
-    }
-    return err;
-  };
+  auto undo = [&](const Error& err) { return delete_after_failure(what, name, ifindex, err); };
 
   auto created = get_link(name);
   if (!created.ok()) return undo(created.error().wrap(what));
