@@ -111,7 +111,6 @@ ojson endpoint_settings(const ContainerView& v, const std::string& net_key, cons
 
 ojson network_settings(const ContainerView& v, ApiVersion ver, bool summary) {
   const auto& c = *v.c;
-  const ojson host_config = ojson::parse(c.host_config_json);
   const ojson requested = ojson::parse(c.networking_json);
   const ojson config = ojson::parse(c.config_json);
   const bool running = c.status == "running";
@@ -163,7 +162,6 @@ ojson network_settings(const ContainerView& v, ApiVersion ver, bool summary) {
   ns["IPv6Gateway"] = "";
   ns["MacAddress"] = def ? def->mac : "";
   ns["Networks"] = networks;
-  (void)host_config;
   return ns;
 }
 

@@ -457,8 +457,6 @@ Status SqliteStore::update_container(const ContainerRecord& c) {
   std::lock_guard lock(mu_);
   Transaction tx(db_);
   if (!tx.began()) return db_error(db_, "begin");
-  std::string sql = std::string("REPLACE INTO containers (") + kContainerColumns +
-                    ") VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)";
   {
     Stmt check(db_, "SELECT 1 FROM containers WHERE id = ?");
     check.bind(1, c.id);
@@ -471,7 +469,6 @@ Status SqliteStore::update_container(const ContainerRecord& c) {
                     "pid=?12, pid_start_time=?13, shim_pid=?14, shim_start_time=?15, "
                     "exit_code=?16, error=?17, started_at=?18, finished_at=?19, "
                     "restart_count=?20, netns_path=?21 WHERE id=?1";
-  (void)sql;
   Stmt s(db_, upd.c_str());
   if (!s.prepared()) return db_error(db_, "prepare update container");
   bind_container(s, c);
