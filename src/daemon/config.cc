@@ -20,6 +20,17 @@ std::string json_value_text(const nlohmann::json& j) {
 
 }  // namespace
 
+namespace {
+int* dns_int_setting(DaemonConfig& cfg, const std::string& key) {
+  if (key == "dns-ttl") return &cfg.dns_ttl;
+  if (key == "dns-timeout-ms") return &cfg.dns_timeout_ms;
+  if (key == "dns-dead-time") return &cfg.dns_dead_time;
+  if (key == "dns-cache-size") return &cfg.dns_cache_size;
+  if (key == "dns-max-concurrent") return &cfg.dns_max_concurrent;
+  return nullptr;
+}
+}  // namespace
+
 Status merge_config_file(const std::string& text, const std::vector<std::string>& flags_set,
                          DaemonConfig& cfg) {
   nlohmann::json j;
@@ -34,7 +45,8 @@ Status merge_config_file(const std::string& text, const std::vector<std::string>
   }
   static const std::set<std::string> kKeys = {
       "hosts", "data-root", "bip", "default-address-pools", "mtu", "iptables", "ip-forward",
-      "userland-proxy", "dns", "resolv-conf", "log-level"};
+      "userland-proxy", "dns", "resolv-conf", "log-level", "dns-ttl", "dns-timeout-ms",
+      "dns-dead-time", "dns-cache-size", "dns-max-concurrent"};
   std::vector<std::string> unknown, both;
   for (auto it = j.begin(); it != j.end(); ++it) {
     if (!kKeys.count(it.key())) unknown.push_back(it.key());
@@ -113,6 +125,9 @@ Status merge_config_file(const std::string& text, const std::vector<std::string>
       } else if (k == "log-level") {
         if (!v.is_string()) return bad(k, "a string");
         cfg.log_level = v.get<std::string>();
+      } else if (int* slot = dns_int_setting(cfg, k)) {
+        if (!v.is_number_integer()) return bad(k, "an integer");
+        *slot = v.get<int>();
       }
     }
   } catch (const nlohmann::json::exception& e) {
@@ -123,6 +138,15 @@ Status merge_config_file(const std::string& text, const std::vector<std::string>
 }
 
 Status finalize(DaemonConfig& cfg) {
+  for (const char* k : {"dns-ttl", "dns-timeout-ms", "dns-dead-time", "dns-cache-size",
+                        "dns-max-concurrent"}) {
+    const int v = *dns_int_setting(cfg, k);
+    const bool positive = std::string(k) == "dns-timeout-ms" || std::string(k) == "dns-max-concurrent";
+    if (v < 0 || (positive && v == 0)) {
+      return invalid_argument(std::string("invalid --") + k + " " + std::to_string(v) +
+                              (positive ? ": want a positive integer" : ": want 0 or more"));
+    }
+  }
   const std::string kUnix = "unix://";
   if (cfg.host.rfind(kUnix, 0) != 0 || cfg.host.size() == kUnix.size()) {
     return invalid_argument("invalid --host " + cfg.host +
@@ -189,6 +213,14 @@ Result<ParsedArgs> parse_args(int argc, char** argv) {
   auto* o_dns = app.add_option("--dns", cfg.dns, "upstream DNS server (repeatable)");
   auto* o_resolv = app.add_option("--resolv-conf", cfg.resolv_conf, "host resolv.conf");
   auto* o_log = app.add_option("-l,--log-level", cfg.log_level, "debug|info|warn|error|fatal");
+  auto* o_dttl = app.add_option("--dns-ttl", cfg.dns_ttl, "TTL of embedded DNS answers (s)");
+  auto* o_dto = app.add_option("--dns-timeout-ms", cfg.dns_timeout_ms, "upstream DNS timeout");
+  auto* o_ddead = app.add_option("--dns-dead-time", cfg.dns_dead_time,
+                                 "seconds a timed-out upstream is skipped");
+  auto* o_dcache = app.add_option("--dns-cache-size", cfg.dns_cache_size,
+                                  "forwarded answers cached (0: off)");
+  auto* o_dmax = app.add_option("--dns-max-concurrent", cfg.dns_max_concurrent,
+                                "forwarded queries in flight before REFUSED");
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
@@ -206,7 +238,9 @@ Result<ParsedArgs> parse_args(int argc, char** argv) {
       {o_host, "host"},   {o_root, "data-root"}, {o_bip, "bip"},
       {o_pool, "default-address-pool"}, {o_mtu, "mtu"}, {o_ipt, "iptables"},
       {o_fwd, "ip-forward"}, {o_proxy, "userland-proxy"}, {o_dns, "dns"},
-      {o_resolv, "resolv-conf"}, {o_log, "log-level"}};
+      {o_resolv, "resolv-conf"}, {o_log, "log-level"}, {o_dttl, "dns-ttl"},
+      {o_dto, "dns-timeout-ms"}, {o_ddead, "dns-dead-time"}, {o_dcache, "dns-cache-size"},
+      {o_dmax, "dns-max-concurrent"}};
   for (const auto& [opt, name] : named) {
     if (opt->count()) flags_set.push_back(name);
   }

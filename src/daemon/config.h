@@ -26,6 +26,12 @@ struct DaemonConfig {
   std::vector<std::string> dns;
   std::string resolv_conf = "/etc/resolv.conf";
   std::string log_level = "info";
+  // The embedded DNS (berth's own; dockerd has no such flags).
+  int dns_ttl = 600;               // --dns-ttl: seconds, answers for container names
+  int dns_timeout_ms = 1000;       // --dns-timeout-ms: per upstream attempt
+  int dns_dead_time = 30;          // --dns-dead-time: seconds a timed-out upstream is skipped
+  int dns_cache_size = 10000;      // --dns-cache-size: answers cached (0: no cache)
+  int dns_max_concurrent = 1024;   // --dns-max-concurrent: forwarded queries in flight
 
   // Derived, validated values.
   std::string socket_path;

@@ -22,6 +22,8 @@
 #include "api/router.h"
 #include "common/random_id.h"
 #include "common/unique_fd.h"
+#include "dns/server.h"
+#include "runtime/runtime.h"
 #include "engine/engine.h"
 #include "firewall/firewall.h"
 #include "netlink/netlink.h"
@@ -151,7 +153,32 @@ int run(const DaemonConfig& cfg) {
   ecfg.iptables = cfg.iptables;
   ecfg.ip_forward = cfg.ip_forward;
   ecfg.resolv_conf = cfg.resolv_conf;
+  ecfg.dns = cfg.dns;
   engine::Engine engine(ecfg, **store, **nl, fw);
+
+  // The embedded DNS: its upstreams are the daemon's --dns, else the
+  // nameservers of --resolv-conf (loopback ones included), all contacted
+  // from berthd's own namespace.
+  dns::ServerConfig dcfg;
+  dcfg.ttl = static_cast<uint32_t>(cfg.dns_ttl);
+  dcfg.upstream_timeout_ms = cfg.dns_timeout_ms;
+  dcfg.dead_hold_ms = cfg.dns_dead_time * 1000;
+  dcfg.cache_entries = static_cast<size_t>(cfg.dns_cache_size);
+  dcfg.max_concurrent = static_cast<size_t>(cfg.dns_max_concurrent);
+  if (!cfg.dns.empty()) {
+    dcfg.upstreams = cfg.dns;
+  } else {
+    std::ifstream rf(cfg.resolv_conf);
+    std::stringstream rs;
+    rs << rf.rdbuf();
+    for (const auto& s : runtime::resolv_conf_ext_servers(rs.str())) dcfg.upstreams.push_back(s.addr);
+  }
+  dns::Server dns_server(dcfg);
+  if (auto st = dns_server.start(); !st.ok()) {
+    spdlog::critical("embedded DNS: {}", st.error().message());
+    return 1;
+  }
+  engine.set_dns(&dns_server);
   if (auto st = engine.start(); !st.ok()) {
     spdlog::critical("start: {}", st.error().message());
     return 1;
@@ -184,6 +211,8 @@ int run(const DaemonConfig& cfg) {
   std::thread second([&] { io.run(); });
   io.run();
   second.join();
+  engine.shutdown();  // the reaper may still tell the DNS server about exits
+  dns_server.stop();
   spdlog::info("berthd stopped");
   return 0;
 }

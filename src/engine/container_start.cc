@@ -326,6 +326,14 @@ Status Engine::start_locked(store::ContainerRecord& c) {
     ps.resolv_conf_file = ob + "/resolv.conf";
   }
 
+  // 4b. The embedded DNS at 127.0.0.11 inside the netns (user-defined
+  // networks only, as the resolv.conf written above says).
+  if (!spec->is_container_mode() && !attachments.empty() && !attachments.front().net.predefined) {
+    if (auto st = dns_attach_locked(c, netns_path); !st.ok()) return fail(st.error());
+    const std::string cid = c.id;
+    undo.push_back([this, cid] { dns_detach_locked(cid); });
+  }
+
   // 5. The process.
   ps.args = spec->entrypoint;
   ps.args.insert(ps.args.end(), spec->cmd.begin(), spec->cmd.end());
@@ -369,6 +377,7 @@ Status Engine::start_locked(store::ContainerRecord& c) {
     (void)runtime::kill(started->pid, started->pid_start_time, SIGKILL);
     return fail(st.error());
   }
+  dns_sync_locked();
   spdlog::info("container {} ({}) started, pid {}", c.name, c.id.substr(0, 12), c.pid);
   return ok_status();
 }

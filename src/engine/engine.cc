@@ -62,9 +62,31 @@ Status Engine::start() {
   } else {
     warnings_.push_back("WARNING: --iptables=false: berth installs no firewall rules");
   }
+  // The embedded DNS of running containers: new sockets in their netns (the
+  // old ones died with the previous berthd), the NAT table replaced.
+  auto all = store_.list_containers();
+  if (dns_ && all.ok()) {
+    for (const auto& c : *all) {
+      if (c.status != "running" || c.netns_path.empty()) continue;
+      auto eps = endpoints_of(c.id);
+      if (!eps.ok() || eps->empty()) continue;
+      bool user_net = false;
+      for (const auto& e : *eps) {
+        if (e.ifname != "eth0") continue;
+        if (auto n = find_locked(e.network_id); n.ok() && !n->predefined) user_net = true;
+      }
+      if (!user_net) continue;
+      std::string path = c.netns_path;
+      if (!std::filesystem::exists(path)) path = "/proc/" + std::to_string(c.pid) + "/ns/net";
+      if (auto st = dns_attach_locked(c, path); !st.ok()) {
+        warnings_.push_back("WARNING: embedded DNS for container " + c.name + ": " +
+                            st.error().message());
+      }
+    }
+  }
+  dns_sync_locked();
   // Running containers are watched again; exits that happened while berthd
   // was away are recorded now.
-  auto all = store_.list_containers();
   lock.unlock();
   reaper_ = std::thread([this] { reaper_loop(); });
   if (all.ok()) {

@@ -19,6 +19,7 @@
 
 #include "common/result.h"
 #include "common/unique_fd.h"
+#include "dns/server.h"
 #include "engine/container_spec.h"
 #include "firewall/firewall.h"
 #include "ipam/ipam.h"
@@ -162,6 +163,10 @@ class Engine {
 
   const EngineConfig& config() const { return cfg_; }
 
+  // The embedded DNS server (dns_sync.cc); set before start(), may be null
+  // (unit tests). The engine tells it about every membership change.
+  void set_dns(dns::Server* dns) { dns_ = dns; }
+
  private:
   Status ensure_predefined();
   Status reconcile_links();
@@ -184,7 +189,14 @@ class Engine {
   void handle_exit(const std::string& id);
   void fire_waiters(const std::string& id, WaitCondition cond, const ExitEvent& ev);
 
+  // Embedded DNS (dns_sync.cc): 127.0.0.11 in a container's netns, and the
+  // names and gateway listeners rebuilt from the store after every change.
+  Status dns_attach_locked(const store::ContainerRecord& c, const std::string& netns_path);
+  void dns_detach_locked(const std::string& id);
+  void dns_sync_locked();
+
   EngineConfig cfg_;
+  dns::Server* dns_ = nullptr;
   store::SqliteStore& store_;
   netlink::Netlink& nl_;
   firewall::Firewall& fw_;

@@ -295,6 +295,7 @@ Result<store::NetworkRecord> Engine::create_network(const NetworkCreateRequest& 
     (void)apply_firewall();
     return st.error();
   }
+  dns_sync_locked();
   spdlog::info("network {} ({}) created: {} on {}", n.name, n.id.substr(0, 12), n.subnet,
                n.bridge);
   return n;
@@ -359,6 +360,7 @@ Status Engine::remove_network(const std::string& term) {
                   st.error().message());
     return st.error().wrap("error while removing network");
   }
+  dns_sync_locked();
   spdlog::info("network {} ({}) removed", n->name, n->id.substr(0, 12));
   return ok_status();
 }

@@ -100,6 +100,8 @@ void Engine::handle_exit(const std::string& id) {
     if (auto st = store_.update_container(c); !st.ok()) {
       spdlog::error("container {}: record exit: {}", c.name, st.error().message());
     }
+    dns_detach_locked(id);
+    dns_sync_locked();
     spdlog::info("container {} ({}) exited with {}", c.name, id.substr(0, 12), c.exit_code);
     ev.exit_code = c.exit_code;
     ev.error = c.error;
