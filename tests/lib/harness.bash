@@ -37,6 +37,7 @@ harness_setup() {
   BERTHD_LOG=$T/berthd.log
   BERTHD_PID=
   UPSTREAM_PID=
+  UPSTREAM2_PID=
   ip netns add "$NS"
   ip -n "$NS" link set lo up
   # The fake upstream's address lives on lo (no dummy module on every host).
@@ -50,15 +51,44 @@ harness_setup() {
 upstream_start() {
   ip netns exec "$NS" dnsmasq --no-resolv --no-hosts --no-daemon --port 53 \
     --listen-address="$UPSTREAM_IP" --bind-interfaces --pid-file="$T/dnsmasq.pid" \
-    --address=/upstream.test/10.9.9.9 --log-facility=- > "$T/dnsmasq.log" 2>&1 &
+    --address=/upstream.test/10.9.9.9 --local-ttl=60 --log-queries --log-facility=- > "$T/dnsmasq.log" 2>&1 &
   UPSTREAM_PID=$!
 }
 
 # berthd_start [EXTRA FLAGS...]: starts berthd in NS and waits for /_ping.
+# A second fake upstream for failover tests, on UPSTREAM2_IP: answers
+# upstream.test with 10.9.9.10 (the first says 10.9.9.9) and second.test.
+# DEAD_UPSTREAM_IP is an address on lo where nothing listens (queries time out).
+UPSTREAM2_IP=10.253.53.54
+DEAD_UPSTREAM_IP=10.253.53.55
+upstream2_start() {
+  # On a link of their own (a bridge without ports; no dummy module here): the first dnsmasq also serves addresses
+  # added to lo after it started.
+  if ! ip -n "$NS" link show updummy > /dev/null 2>&1; then
+    ip -n "$NS" link add updummy type bridge
+    ip -n "$NS" link set updummy up
+    ip -n "$NS" addr add "$UPSTREAM2_IP/32" dev updummy
+    ip -n "$NS" addr add "$DEAD_UPSTREAM_IP/32" dev updummy
+  fi
+  ip netns exec "$NS" dnsmasq --no-resolv --no-hosts --no-daemon --port 53 \
+    --listen-address="$UPSTREAM2_IP" --bind-interfaces --pid-file= --local-ttl=60 \
+    --address=/upstream.test/10.9.9.10 --address=/second.test/10.9.9.11 --log-queries \
+    --log-facility=- > "$T/dnsmasq2.log" 2>&1 &
+  UPSTREAM2_PID=$!
+  local i
+  for i in $(seq 1 50); do
+    ip netns exec "$NS" ss -lnu | grep -q "$UPSTREAM2_IP:53 " && return 0
+    sleep 0.05
+  done
+}
+
 berthd_start() {
+  # BERTHD_DNS="IP IP ...": the daemon's upstreams instead of the fake one.
+  local d dns_args=()
+  for d in ${BERTHD_DNS:-$UPSTREAM_IP}; do dns_args+=(--dns "$d"); done
   nsenter --net="/run/netns/$NS" "$BERTH_BIN/berthd" \
     --host "unix://$SOCK" --data-root "$ROOT" --config-file "$T/daemon.json" \
-    --resolv-conf "$T/resolv.conf" --dns "$UPSTREAM_IP" --log-level "${BERTHD_LOG_LEVEL:-debug}" "$@" \
+    --resolv-conf "$T/resolv.conf" "${dns_args[@]}" --log-level "${BERTHD_LOG_LEVEL:-debug}" "$@" \
     >> "$BERTHD_LOG" 2>&1 &
   BERTHD_PID=$!
   berthd_wait_ready
@@ -134,10 +164,11 @@ unmount_under() {
 harness_teardown() {
   berthd_stop
   containers_kill
-  if [[ -n ${UPSTREAM_PID:-} ]]; then
-    kill "$UPSTREAM_PID" 2> /dev/null || true
-    wait "$UPSTREAM_PID" 2> /dev/null || true
-  fi
+  local up
+  for up in ${UPSTREAM_PID:-} ${UPSTREAM2_PID:-}; do
+    kill "$up" 2> /dev/null || true
+    wait "$up" 2> /dev/null || true
+  done
   # Under bats: kept when the test did not complete. Outside bats (demo,
   # benchmarks): kept only when the caller sets BERTH_KEEP_LOG=1.
   local failed=

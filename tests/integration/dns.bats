@@ -1,0 +1,214 @@
+#!/usr/bin/env bats
+# The embedded DNS (issue 6): 127.0.0.11 in every container on a user-defined
+# network, the lecture's section 4 alias target group, forwarding to fake
+# upstreams (dnsmasq inside the test namespace), failover, the cache, the
+# gateway listener and a berthd restart. Containers run the `host` image;
+# dig, ping and getent run with the container's namespaces (in_ctr:
+# nsenter -n -m -u), so the container's own /etc/resolv.conf is used.
+
+load ../lib/harness
+bats_require_minimum_version 1.5.0
+
+setup() {
+  harness_setup dns
+  upstream_start
+}
+
+teardown() { harness_teardown; }
+
+netlb() {
+  docker28 network create --subnet 172.200.1.0/24 --gateway 172.200.1.1 netlb > /dev/null
+}
+
+# dig through the container's resolv.conf, bounded.
+cdig() { local c=$1; shift; in_ctr "$c" dig +time=3 +tries=1 "$@"; }
+
+@test "the lecture's section 4: ping tg-net from a fourth container, dig shows three A records TTL 600, exact rotation, members come and go on the next query" {
+  berthd_start
+  netlb
+  for i in 1 2 3; do
+    docker28 run -d --name nettest$i --net netlb --net-alias tg-net host sleep 300 > /dev/null
+  done
+  docker28 run -d --name client --net netlb host sleep 300 > /dev/null
+
+  run in_ctr client ping -c 2 -W 2 tg-net
+  [ "$status" -eq 0 ]
+  [[ $output == *"2 received"* ]]
+  # ping prints the PTR name of the member it reached
+  [[ $output =~ "from nettest"[123]".netlb (172.200.1."[234]")" ]]
+
+  run cdig client tg-net
+  [ "$status" -eq 0 ]
+  [[ $output == *"status: NOERROR"* ]]
+  [[ $output == *"flags: qr rd ra;"* ]]
+  [ "$(echo "$output" | grep -cP '^tg-net\.\s+600\s+IN\s+A\s+172\.200\.1\.[234]$')" -eq 3 ]
+
+  # 300 queries from one client: each member first exactly 100 times.
+  yes tg-net | head -n 300 > "$T/q"
+  run in_ctr client dig +short +time=3 +tries=1 -f "$T/q"
+  [ "$(echo "$output" | grep -c .)" -eq 900 ]
+  firsts=$(echo "$output" | awk 'NR % 3 == 1' | sort | uniq -c | awk '{print $2 "=" $1}' | tr '\n' ' ')
+  [ "$firsts" = "172.200.1.2=100 172.200.1.3=100 172.200.1.4=100 " ]
+
+  # A fourth member appears on the very next query, a stopped one disappears.
+  docker28 run -d --name nettest4 --net netlb --net-alias tg-net host sleep 300 > /dev/null
+  run cdig client +short tg-net
+  [ "$(echo "$output" | sort | tr '\n' ' ')" = "172.200.1.2 172.200.1.3 172.200.1.4 172.200.1.6 " ]
+  docker28 kill nettest1 > /dev/null
+  docker28 wait nettest1 > /dev/null
+  run cdig client +short tg-net
+  [ "$(echo "$output" | sort | tr '\n' ' ')" = "172.200.1.3 172.200.1.4 172.200.1.6 " ]
+  run cdig client +short nettest1
+  [ "$output" = "" ]
+
+  # Names: case-insensitive, name.network, short id; PTR; AAAA; TCP.
+  [ "$(cdig client +short NetTest2)" = 172.200.1.3 ]
+  [ "$(cdig client +short nettest3.netlb)" = 172.200.1.4 ]
+  short=$(docker28 inspect -f '{{.Id}}' nettest2 | cut -c1-12)
+  [ "$(cdig client +short "$short")" = 172.200.1.3 ]
+  [ "$(cdig client +short -x 172.200.1.4)" = nettest3.netlb. ]
+  run cdig client -x 172.200.1.4
+  [[ $output =~ "4.1.200.172.in-addr.arpa."[[:space:]]+600[[:space:]]+IN[[:space:]]+PTR[[:space:]]+nettest3.netlb. ]]
+  run cdig client AAAA tg-net
+  [[ $output == *"status: NOERROR"* ]]
+  [[ $output == *"ANSWER: 0,"* ]]
+  run cdig client +tcp tg-net
+  [[ $output == *"(TCP)"* ]]
+  [ "$(echo "$output" | grep -cP '^tg-net\.\s+600\s+IN\s+A\s')" -eq 3 ]
+  # A name no one has is forwarded (the fake upstream knows upstream.test).
+  [ "$(cdig client +short upstream.test)" = 10.9.9.9 ]
+
+  # The gateway address answers the host side for that network.
+  [ "$(in_ns dig +short +time=3 +tries=1 @172.200.1.1 nettest2)" = 172.200.1.3 ]
+  [ "$(in_ns dig +short +time=3 +tries=1 +tcp @172.200.1.1 tg-net | wc -l)" -eq 3 ]
+}
+
+@test "names resolve only on networks the asking container shares" {
+  berthd_start
+  netlb
+  docker28 network create --subnet 172.201.1.0/24 other > /dev/null
+  docker28 run -d --name a1 --net netlb --net-alias tg-net host sleep 300 > /dev/null
+  docker28 run -d --name b1 --net other host sleep 300 > /dev/null
+  docker28 run -d --name d1 host sleep 300 > /dev/null   # default bridge: no embedded DNS
+  [ "$(cdig a1 +short a1)" = 172.200.1.2 ]
+  [ "$(cdig b1 +short b1)" = 172.201.1.2 ]
+  for n in a1 tg-net a1.netlb; do
+    run cdig b1 +short "$n"
+    [ "$output" = "" ]
+  done
+  [ "$(cdig b1 +short -x 172.200.1.2)" = "" ]
+  run in_ctr d1 cat /etc/resolv.conf
+  [[ $output != *127.0.0.11* ]]
+  # The gateway listener of netlb does not answer a source on another network.
+  run in_ctr b1 dig +short +time=1 +tries=1 @172.200.1.1 a1
+  [[ $output != *172.200.1.2* ]]
+  # Docker's NAT rules live in the container's netns as an nft table.
+  run in_ctr a1 nft -j list table ip berth_dns
+  [ "$status" -eq 0 ]
+  [ "$(echo "$output" | jq '[.nftables[] | select(.rule) | .rule.expr[] | select(.dnat) | .dnat.addr] | unique')" = '[
+  "127.0.0.11"
+]' ]
+}
+
+@test "forwarding: failover to the second upstream, the dead one skipped afterwards, cache hits, SERVFAIL when all fail" {
+  upstream2_start
+  BERTHD_DNS="$DEAD_UPSTREAM_IP $UPSTREAM2_IP" berthd_start --dns-timeout-ms 500 --dns-dead-time 60
+  netlb
+  docker28 run -d --name cl --net netlb host sleep 300 > /dev/null
+  # The first query waits for the dead upstream once, then the second answers.
+  run cdig cl upstream.test
+  [[ $output =~ "upstream.test."[[:space:]]+[0-9]+[[:space:]]+IN[[:space:]]+A[[:space:]]+10.9.9.10 ]]
+  # From now on the dead one is skipped: no timeout on the next name.
+  run cdig cl second.test
+  [[ $output == *10.9.9.11* ]]
+  ms=$(echo "$output" | sed -n 's/^;; Query time: \([0-9]*\) msec/\1/p')
+  [ "$ms" -lt 300 ]
+  # Cache: answered again with the upstream gone, TTL counting down.
+  asked=$(grep -c 'query\[A\] second.test' "$T/dnsmasq2.log")
+  kill "$UPSTREAM2_PID"
+  wait "$UPSTREAM2_PID" 2> /dev/null || true
+  UPSTREAM2_PID=
+  sleep 1.1
+  run cdig cl second.test
+  [[ $output =~ "second.test."[[:space:]]+(59|58)[[:space:]]+IN[[:space:]]+A[[:space:]]+10.9.9.11 ]]
+  [ "$(grep -c 'query\[A\] second.test' "$T/dnsmasq2.log")" -eq "$asked" ]
+  # Nothing answers any more: SERVFAIL.
+  run cdig cl +time=5 nothing.test
+  [[ $output == *"status: SERVFAIL"* ]]
+}
+
+@test "a container's own --dns servers are its upstreams; --dns-search, --dns-option, --add-host; the concurrency limit refuses" {
+  upstream2_start
+  BERTHD_DNS=$DEAD_UPSTREAM_IP berthd_start --dns-max-concurrent 1 --dns-timeout-ms 2000
+  netlb
+  docker28 run -d --name own --net netlb --dns "$UPSTREAM2_IP" --dns-search example.test \
+    --dns-option ndots:2 --add-host foo.test:10.1.2.3 host sleep 300 > /dev/null
+  docker28 run -d --name plain --net netlb host sleep 300 > /dev/null
+  run in_ctr own cat /etc/resolv.conf
+  [[ $output == *"nameserver 127.0.0.11"* ]]
+  [[ $output != *"nameserver $UPSTREAM2_IP"* ]]
+  [[ $output == *"search example.test"* ]]
+  [[ $output == *"options ndots:2"* ]]
+  [ "$(in_ctr own getent hosts foo.test | awk '{print $1}')" = 10.1.2.3 ]
+  [ "$(cdig own +short upstream.test)" = 10.9.9.10 ]
+  [ "$(cdig own +short plain)" = 172.200.1.3 ]
+  # `plain` forwards to the daemon's (dead) upstream: one query in flight
+  # is the limit, a second one at the same time is refused at once.
+  in_ctr plain dig +time=4 +tries=1 slow.test > /dev/null 2>&1 &
+  sleep 0.3
+  run cdig plain other.test
+  [[ $output == *"status: REFUSED"* ]]
+}
+
+@test "a container can run its own DNS server on 0.0.0.0:53 beside 127.0.0.11" {
+  berthd_start
+  netlb
+  docker28 run -d --name tg1 --net netlb --net-alias tg-net host sleep 300 > /dev/null
+  docker28 run -d --name srv --net netlb host \
+    dnsmasq -k --no-resolv --no-hosts --user=root --pid-file= --port 53 \
+    --address=/own.test/10.7.7.7 > /dev/null
+  for _ in $(seq 1 50); do
+    in_ctr srv ss -lnu 2> /dev/null | grep -q '0.0.0.0:53 ' && break
+    sleep 0.1
+  done
+  run in_ctr srv ss -lnu
+  [[ $output == *"0.0.0.0:53 "* ]]
+  [ "$(in_ctr tg1 dig +short +time=3 +tries=1 @172.200.1.3 own.test)" = 10.7.7.7 ]
+  [ "$(in_ctr srv dig +short +time=3 +tries=1 @127.0.0.1 own.test)" = 10.7.7.7 ]
+  # 127.0.0.11 inside srv is still berth's resolver.
+  [ "$(cdig srv +short tg-net)" = 172.200.1.2 ]
+}
+
+@test "kill -9 berthd and restart: DNS answers again in every container" {
+  berthd_start
+  netlb
+  for i in 1 2 3; do
+    docker28 run -d --name nettest$i --net netlb --net-alias tg-net host sleep 300 > /dev/null
+  done
+  berthd_kill9
+  berthd_start
+  for i in 1 2 3; do
+    run cdig nettest$i +short tg-net
+    [ "$(echo "$output" | sort | tr '\n' ' ')" = "172.200.1.2 172.200.1.3 172.200.1.4 " ]
+  done
+  [ "$(in_ns dig +short +time=3 +tries=1 @172.200.1.1 nettest1)" = 172.200.1.2 ]
+  # One NAT table per container, pointing at the new sockets.
+  run in_ctr nettest1 nft list table ip berth_dns
+  [ "$(echo "$output" | grep -c 'dnat to 127.0.0.11')" -eq 2 ]
+}
+
+@test "a gateway address that cannot be bound shows in /info Warnings" {
+  # Something else holds the future gateway's port 53 (a non-local bind,
+  # allowed by a sysctl of the test namespace only).
+  ip netns exec "$NS" sysctl -qw net.ipv4.ip_nonlocal_bind=1
+  ip netns exec "$NS" socat -u UDP4-RECVFROM:53,bind=172.200.1.1 /dev/null &
+  local socat_pid=$!
+  sleep 0.2
+  berthd_start
+  netlb
+  run docker28 info -f '{{json .Warnings}}'
+  kill "$socat_pid" 2> /dev/null || true
+  wait "$socat_pid" 2> /dev/null || true
+  [[ $output == *"embedded DNS for network netlb not available on its gateway"* ]]
+  grep -q "embedded DNS for network netlb not available" "$BERTHD_LOG"
+}
