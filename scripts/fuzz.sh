@@ -8,10 +8,14 @@ SECS=${FUZZ_SECONDS:-60}
 B=build-fuzz
 CXX=clang++ cmake -S . -B $B -DCMAKE_BUILD_TYPE=RelWithDebInfo -DBERTH_FUZZ=ON -DBERTH_TESTS=OFF \
   -DBERTH_BENCH=OFF > /dev/null
-targets=(ipam_fuzz api_decode_fuzz resolv_conf_fuzz)
+targets=(${FUZZ_TARGETS:-ipam_fuzz api_decode_fuzz resolv_conf_fuzz dns_answer_fuzz})
 make -C $B -j"${JOBS:-2}" --no-print-directory "${targets[@]}"
 for t in "${targets[@]}"; do
   mkdir -p "$B/corpus/$t"
   echo "== $t ($SECS s)"
-  "$B/fuzz/$t" -max_total_time="$SECS" -print_final_stats=1 "$B/corpus/$t" 2>&1 | tail -n 12
+  seeds=()
+  [[ -d fuzz/corpus/$t ]] && seeds=(fuzz/corpus/$t)
+  runs=()
+  [[ -n ${FUZZ_RUNS:-} ]] && runs=(-runs="$FUZZ_RUNS")
+  "$B/fuzz/$t" -max_total_time="$SECS" "${runs[@]}" -print_final_stats=1 "$B/corpus/$t" "${seeds[@]}" 2>&1 | tail -n 12
 done

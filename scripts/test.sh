@@ -29,6 +29,11 @@ t2=$(date +%s)
 status=0
 (cd "$BUILD" && ctest --output-on-failure -j"$JOBS") || status=1
 BERTH_BIN="$PWD/$BUILD/src/cmd" bats --timing tests/integration || status=1
+# A short libFuzzer run of the DNS answer path under ASan/UBSan (clang); the
+# long one is `make fuzz`.
+if command -v clang++ > /dev/null; then
+  FUZZ_TARGETS=dns_answer_fuzz FUZZ_SECONDS=${DNS_FUZZ_SECONDS:-10} bash scripts/fuzz.sh || status=1
+fi
 t3=$(date +%s)
 
 echo
