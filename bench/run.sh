@@ -10,7 +10,7 @@
 #               build/src/cmd)
 #   BERTH_BUILD build tree with bench/ipam_allocator_bench (default: the one
 #               BERTH_BIN is in)
-#   BENCHES     which to run (default "network run ipam")
+#   BENCHES     which to run (default "network run ipam dns")
 #   RUNS, N, CLIENTS   passed to network_bench.sh and run_bench.sh (default
 #               5, 20, "api cli")
 #   IPAM_BENCH_ARGS    extra flags for the Google Benchmark binary
@@ -24,9 +24,9 @@ BERTH_BUILD=${BERTH_BUILD:-$(dirname "$(dirname "$BERTH_BIN")")}
 IPAM_BENCH=$BERTH_BUILD/bench/ipam_allocator_bench
 RESULTS=${RESULTS:-$REPO/bench/RESULTS.md}
 export RUNS=${RUNS:-5} N=${N:-20} CLIENTS=${CLIENTS:-api cli}
-BENCHES=${BENCHES:-network run ipam}
+BENCHES=${BENCHES:-network run ipam dns}
 for b in $BENCHES; do
-  [[ $b == network || $b == run || $b == ipam ]] || { echo "bench: BENCHES: network, run, ipam; not '$b'" >&2; exit 1; }
+  [[ $b == network || $b == run || $b == ipam || $b == dns ]] || { echo "bench: BENCHES: network, run, ipam, dns; not '$b'" >&2; exit 1; }
 done
 has() { [[ " $BENCHES " == *" $1 "* ]]; }
 
@@ -46,7 +46,7 @@ mem=$(awk '/^MemTotal/ { printf "%.1f GiB", $2 / 1048576 }' /proc/meminfo)
 {
   echo "## $(date -u '+%Y-%m-%d %H:%M UTC') — commit $commit"
   echo
-  echo "- command: \`BERTH_BIN=$BERTH_BIN$([[ $BENCHES != "network run ipam" ]] && echo " BENCHES=\"$BENCHES\"") RUNS=$RUNS N=$N CLIENTS=\"$CLIENTS\"${IPAM_BENCH_ARGS:+ IPAM_BENCH_ARGS=\"$IPAM_BENCH_ARGS\"} bash bench/run.sh\` (what \`sudo make bench\` runs after deps and build)"
+  echo "- command: \`BERTH_BIN=$BERTH_BIN$([[ $BENCHES != "network run ipam dns" ]] && echo " BENCHES=\"$BENCHES\"") RUNS=$RUNS N=$N CLIENTS=\"$CLIENTS\"${IPAM_BENCH_ARGS:+ IPAM_BENCH_ARGS=\"$IPAM_BENCH_ARGS\"} bash bench/run.sh\` (what \`sudo make bench\` runs after deps and build)"
   echo "- machine: $(nproc) CPUs, $cpu_model, $mem RAM, kernel $(uname -r), $(. /etc/os-release && echo "$PRETTY_NAME")"
   echo "- the machine is shared (other builds and tests may run at the same time): compare the ratios, measured interleaved in one run, rather than absolute numbers"
   echo
@@ -79,6 +79,23 @@ fi
 if has run; then
   echo "== run -d on a network: berthd vs dockerd (RUNS=$RUNS N=$N)" >&2
   script_section "run -d on a user network" run_bench.sh
+fi
+if has dns; then
+  echo "== embedded DNS: berth vs dnsmasq vs aardvark-dns (dnsperf, RUNS=$RUNS)" >&2
+  {
+    echo "### Issue 6: embedded DNS (berth vs dnsmasq vs aardvark-dns)"
+    echo
+    echo "\`RUNS=$RUNS DUR=${DNS_DUR:-5} bash bench/dns/dns_bench.sh\`: every server reached over loopback from the same berth container's netns (berth at its 127.0.0.11, dnsmasq with a hosts file of the same names and \`--cache-size=1000 --server=<fake upstream>\`, aardvark-dns 1.4 with its config dir, \`AARDVARK_NO_PROXY=1\`); fwd = a name forwarded to a fake upstream dnsmasq, cache warm (aardvark has no cache: not run)."
+    echo
+  } >> "$SECTION"
+  if DUR=${DNS_DUR:-5} bash "$REPO/bench/dns/dns_bench.sh" > "$W/dns.md"; then
+    cat "$W/dns.md" >> "$SECTION"
+  else
+    STATUS=1
+    echo "**FAILED** (\`bench/dns/dns_bench.sh\`); partial output:" >> "$SECTION"
+    sed 's/^/    /' "$W/dns.md" >> "$SECTION"
+  fi
+  echo >> "$SECTION"
 fi
 if has ipam; then
   echo "== IPAM allocator micro-benchmark" >&2
