@@ -118,10 +118,13 @@ Result<ContainerSpec> spec_from_docker(const json& config, const json& host_conf
         mode_entry = &*it;
       }
     }
-    s.endpoints.push_back(endpoint_from(s.network_mode, mode_entry ? *mode_entry : json()));
+    // A null under the NetworkMode key: disconnected from it (network disconnect).
+    if (!mode_entry || !mode_entry->is_null()) {
+      s.endpoints.push_back(endpoint_from(s.network_mode, mode_entry ? *mode_entry : json()));
+    }
     if (endpoints_config.is_object()) {
       for (auto it = endpoints_config.begin(); it != endpoints_config.end(); ++it) {
-        if (it.key() == s.network_mode) continue;
+        if (it.key() == s.network_mode || it->is_null()) continue;
         s.endpoints.push_back(endpoint_from(it.key(), it.value()));
       }
     }
