@@ -41,6 +41,26 @@ TEST(ContainerSpec, DefaultModeIsBridgeAndContainerModeHasNoEndpoints) {
   EXPECT_TRUE(c->endpoints.empty());
 }
 
+TEST(ContainerSpec, ANullUnderTheModeKeyMeansDisconnectedFromIt) {
+  // network disconnect of the NetworkMode network leaves {"netlb": null}.
+  auto s = spec_from_docker(json::parse(R"({"Image":"host","Cmd":["true"]})"),
+                            json::parse(R"({"NetworkMode":"netlb"})"),
+                            json::parse(R"({"netlb":null,"other":{"GwPriority":2},"gone":null})"));
+  ASSERT_TRUE(s.ok());
+  ASSERT_EQ(s->endpoints.size(), 1u);
+  EXPECT_EQ(s->endpoints[0].network, "other");
+  EXPECT_EQ(s->endpoints[0].gw_priority, 2);
+}
+
+TEST(ContainerSpec, RestartPolicy) {
+  auto s = spec_from_docker(json::parse(R"({"Image":"host"})"),
+                            json::parse(R"({"RestartPolicy":{"Name":"on-failure","MaximumRetryCount":2}})"),
+                            json::object());
+  ASSERT_TRUE(s.ok());
+  EXPECT_EQ(s->restart_policy, "on-failure");
+  EXPECT_EQ(s->restart_max, 2);
+}
+
 TEST(ContainerSpec, MalformedListsAreRefused) {
   EXPECT_FALSE(spec_from_docker(json::parse(R"({"Cmd":[1]})"), json::object(), json::object()).ok());
   EXPECT_FALSE(
