@@ -61,6 +61,27 @@ TEST(ContainerSpec, RestartPolicy) {
   EXPECT_EQ(s->restart_max, 2);
 }
 
+TEST(ValidateAtCreate, RestartPolicies) {
+  auto check = [](const char* host_config) {
+    auto s = spec_from_docker(json::parse(R"({"Image":"host"})"), json::parse(host_config),
+                              json::object());
+    EXPECT_TRUE(s.ok());
+    auto st = validate_at_create(*s);
+    return st.ok() ? std::string() : st.error().message();
+  };
+  EXPECT_EQ(check(R"({"RestartPolicy":{"Name":"unless-stopped"}})"), "");
+  EXPECT_EQ(check(R"({"RestartPolicy":{"Name":"on-failure","MaximumRetryCount":3}})"), "");
+  EXPECT_EQ(check(R"({"RestartPolicy":{"Name":"sometimes"}})"),
+            "invalid restart policy: unknown policy 'sometimes'; use one of 'no', 'always', "
+            "'on-failure', or 'unless-stopped'");
+  EXPECT_EQ(check(R"({"RestartPolicy":{"Name":"always","MaximumRetryCount":2}})"),
+            "invalid restart policy: maximum retry count can only be used with 'on-failure'");
+  EXPECT_EQ(check(R"({"RestartPolicy":{"Name":"on-failure","MaximumRetryCount":-1}})"),
+            "invalid restart policy: maximum retry count cannot be negative");
+  EXPECT_EQ(check(R"({"AutoRemove":true,"RestartPolicy":{"Name":"always"}})"),
+            "can't create 'AutoRemove' container with restart policy");
+}
+
 TEST(ContainerSpec, MalformedListsAreRefused) {
   EXPECT_FALSE(spec_from_docker(json::parse(R"({"Cmd":[1]})"), json::object(), json::object()).ok());
   EXPECT_FALSE(
