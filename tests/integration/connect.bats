@@ -136,6 +136,8 @@ eth1 172.202.2.50/24" ]
     docker28 network connect --ip 172.18.0.99 eauto e1
   check $'invalid endpoint settings:\nno configured subnet or ip-range contain the IP address 10.1.1.1' \
     docker28 network connect --ip 10.1.1.1 ex e1
+  check $'invalid endpoint settings:\ninvalid IPv6 address: fd00::5 (berth networks have no IPv6)' \
+    docker28 network connect --ip6 fd00::5 ex e1
   check "network nope not found" docker28 network connect nope e1
   check "No such container: nope" berth network connect ea nope
   check "cannot disconnect container from host network - container was created in host network mode" \

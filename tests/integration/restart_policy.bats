@@ -44,6 +44,12 @@ wait_state() {
   wait_state no "exited 0 1"
   sleep 0.3
   [ "$(state ok)" = "exited 0 0" ]
+  # dockerd's validation at create.
+  body=$(api POST /containers/create '{"Image":"host","Cmd":["true"],"HostConfig":{"RestartPolicy":{"Name":"sometimes"}}}')
+  [ "$(api_status)" = 400 ]
+  [ "$(jq -r .message <<< "$body")" = "invalid restart policy: unknown policy 'sometimes'; use one of 'no', 'always', 'on-failure', or 'unless-stopped'" ]
+  body=$(api POST /containers/create '{"Image":"host","Cmd":["true"],"HostConfig":{"RestartPolicy":{"Name":"always","MaximumRetryCount":2}}}')
+  [ "$(jq -r .message <<< "$body")" = "invalid restart policy: maximum retry count can only be used with 'on-failure'" ]
   # A start by the user resets the count.
   docker28 start of
   wait_state of "exited 2 3" 60
