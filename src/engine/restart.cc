@@ -51,34 +51,43 @@ int signal_number(const std::string& s) {
 
 }  // namespace
 
+bool should_restart(const RestartInput& in, int& delay_ms) {
+  if (in.policy.empty() || in.policy == "no") return false;
+  if (in.ran_nanos >= kResetAfterNanos) delay_ms = 0;
+  if (delay_ms == 0) {
+    delay_ms = kFirstDelayMs;
+  } else if (delay_ms < kMaxDelayMs) {
+    delay_ms = std::min(delay_ms * 2, kMaxDelayMs);
+  }
+  if (in.policy == "always") return true;
+  if (in.policy == "unless-stopped") return !in.manually_stopped;
+  if (in.policy == "on-failure") {
+    return in.exit_code != 0 && (in.max_retries == 0 || in.restart_count < in.max_retries);
+  }
+  return false;
+}
+
 bool Engine::decide_restart_locked(store::ContainerRecord& c, int64_t ran_nanos) {
   auto spec = spec_of(c);
   if (!spec || spec->restart_policy.empty() || spec->restart_policy == "no") return false;
+  auto manual = store_.manually_stopped(c.id);
+  RestartInput in;
+  in.policy = spec->restart_policy;
+  in.max_retries = spec->restart_max;
+  in.exit_code = c.exit_code;
+  in.restart_count = c.restart_count;
+  in.manually_stopped = manual.ok() && *manual;
+  in.ran_nanos = ran_nanos;
   int delay = 0;
+  bool restart = false;
   {
     std::lock_guard rl(restart_mu_);
     if (exit_on_next_.erase(c.id)) return false;  // stopped or killed by the user
-    int& t = backoff_ms_[c.id];
-    if (ran_nanos >= kResetAfterNanos) t = 0;
-    if (t == 0) {
-      t = kFirstDelayMs;
-    } else if (t < kMaxDelayMs) {
-      t *= 2;
-    }
-    delay = t;
-  }
-  auto manual = store_.manually_stopped(c.id);
-  const bool manually_stopped = manual.ok() && *manual;
-  bool restart = false;
-  const std::string& p = spec->restart_policy;
-  if (p == "always") {
-    restart = true;
-  } else if (p == "unless-stopped") {
-    restart = !manually_stopped;
-  } else if (p == "on-failure") {
-    if (spec->restart_max == 0 || c.restart_count < spec->restart_max) restart = c.exit_code != 0;
+    restart = should_restart(in, backoff_ms_[c.id]);
+    delay = backoff_ms_[c.id];
   }
   if (!restart) return false;
+  const std::string& p = spec->restart_policy;
   c.restart_count++;
   c.status = "restarting";
   spdlog::info("container {} ({}) exited with {}: restart policy {}, restart {} in {} ms", c.name,
@@ -186,17 +195,15 @@ void Engine::start_restart_policies() {
       auto spec = spec_of(c);
       if (!spec) continue;
       auto manual = store_.manually_stopped(c.id);
-      const bool manually_stopped = manual.ok() && *manual;
+      RestartInput in;
+      in.policy = spec->restart_policy;
+      in.max_retries = spec->restart_max;
+      in.exit_code = c.exit_code;
+      in.restart_count = c.restart_count;
+      in.manually_stopped = manual.ok() && *manual;
+      int unused_delay = 0;
+      const bool restart = should_restart(in, unused_delay);
       const std::string& p = spec->restart_policy;
-      bool restart = false;
-      if (p == "always") {
-        restart = true;
-      } else if (p == "unless-stopped") {
-        restart = !manually_stopped;
-      } else if (p == "on-failure") {
-        restart = c.exit_code != 0 &&
-                  (spec->restart_max == 0 || c.restart_count < spec->restart_max);
-      }
       if (!restart) {
         if (c.status == "restarting") {
           c.status = "exited";

@@ -32,6 +32,15 @@ wait_state() {
   end=$(date +%s%N)
   # Three runs of 0.3 s plus Docker's backoff of 100 and 200 ms.
   (( (end - start) / 1000000 >= 1100 ))
+  # Docker's backoff: 100 ms, then 200 ms; and the pause really happened:
+  # the second restart began >= 200 ms after the second exit.
+  grep -q "container of .*restart policy on-failure, restart 1 in 100 ms" "$BERTHD_LOG"
+  grep -q "container of .*restart policy on-failure, restart 2 in 200 ms" "$BERTHD_LOG"
+  gap=$(awk -F'[][]' '
+    function secs(t) { split(t, a, /[ :]/); return a[2] * 3600 + a[3] * 60 + a[4] }
+    /container of .*restart 2 in 200 ms/ { t = secs($2); next }
+    t && /container of .* started, pid/ { printf "%d", (secs($2) - t) * 1000; exit }' "$BERTHD_LOG")
+  (( gap >= 200 ))
   sleep 0.6
   [ "$(state of)" = "exited 2 3" ]
   [ "$(docker28 inspect -f '{{.HostConfig.RestartPolicy.Name}}:{{.HostConfig.RestartPolicy.MaximumRetryCount}}' of)" = on-failure:2 ]

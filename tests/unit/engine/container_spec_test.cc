@@ -82,6 +82,51 @@ TEST(ValidateAtCreate, RestartPolicies) {
             "can't create 'AutoRemove' container with restart policy");
 }
 
+TEST(ShouldRestart, PoliciesAsDockersRestartManager) {
+  int d = 0;
+  auto in = [](std::string p, int code, int count = 0, int max = 0, bool manual = false) {
+    RestartInput r;
+    r.policy = std::move(p);
+    r.exit_code = code;
+    r.restart_count = count;
+    r.max_retries = max;
+    r.manually_stopped = manual;
+    return r;
+  };
+  EXPECT_FALSE(should_restart(in("no", 1), d));
+  EXPECT_TRUE(should_restart(in("always", 0), d));
+  EXPECT_TRUE(should_restart(in("always", 0, 0, 0, true), d));
+  EXPECT_TRUE(should_restart(in("unless-stopped", 0), d));
+  EXPECT_FALSE(should_restart(in("unless-stopped", 0, 0, 0, true), d));
+  EXPECT_FALSE(should_restart(in("on-failure", 0), d));
+  EXPECT_TRUE(should_restart(in("on-failure", 3, 1, 2), d));
+  EXPECT_FALSE(should_restart(in("on-failure", 3, 2, 2), d));
+  EXPECT_TRUE(should_restart(in("on-failure", 3, 50, 0), d));  // 0: no limit
+}
+
+TEST(ShouldRestart, BackoffDoublesToAMinuteAndResetsAfterTenSecondsUp) {
+  RestartInput r;
+  r.policy = "always";
+  r.ran_nanos = 300'000'000;
+  int d = 0;
+  std::vector<int> delays;
+  for (int i = 0; i < 12; ++i) {
+    EXPECT_TRUE(should_restart(r, d));
+    delays.push_back(d);
+  }
+  EXPECT_EQ(delays, (std::vector<int>{100, 200, 400, 800, 1600, 3200, 6400, 12800, 25600, 51200,
+                                      60000, 60000}));
+  r.ran_nanos = 10'000'000'000;
+  EXPECT_TRUE(should_restart(r, d));
+  EXPECT_EQ(d, 100);
+  // The state advances even when the policy says no (Docker's order).
+  r.policy = "on-failure";
+  r.exit_code = 0;
+  r.ran_nanos = 0;
+  EXPECT_FALSE(should_restart(r, d));
+  EXPECT_EQ(d, 200);
+}
+
 TEST(ContainerSpec, MalformedListsAreRefused) {
   EXPECT_FALSE(spec_from_docker(json::parse(R"({"Cmd":[1]})"), json::object(), json::object()).ok());
   EXPECT_FALSE(
