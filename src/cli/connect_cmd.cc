@@ -157,6 +157,7 @@ Command network_disconnect_command() {
 
 Command rename_command() {
   Command c = exactly_two("rename", "CONTAINER NEW_NAME", "Rename a container");
+  c.aliases_line = "berth container rename, berth rename";
   c.run = run_rename;
   return c;
 }
@@ -166,6 +167,7 @@ Command top_command() {
   c.name = "top";
   c.use = "CONTAINER [ps OPTIONS]";
   c.short_help = "Display the running processes of a container";
+  c.aliases_line = "berth container top, berth top";
   c.args = Command::Args::kAtLeast1;
   c.interspersed = false;
   c.run = run_top;
