@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # berth benchmarks (`sudo make bench`): runs bench/network_bench.sh (network
-# create+rm) and bench/run_bench.sh (`run -d` on a network), both berthd vs a
+# create+rm), bench/run_bench.sh (`run -d` on a network) and
+# bench/connect_bench.sh (network connect+disconnect), each berthd vs a
 # private dockerd 20.10, each daemon in its own network namespace, and the
 # IPAM micro-benchmark, and appends a dated section to bench/RESULTS.md
 # (earlier sections are kept). Nothing is hard-coded: every number in the
@@ -10,8 +11,8 @@
 #               build/src/cmd)
 #   BERTH_BUILD build tree with bench/ipam_allocator_bench (default: the one
 #               BERTH_BIN is in)
-#   BENCHES     which to run (default "network run ipam dns")
-#   RUNS, N, CLIENTS   passed to network_bench.sh and run_bench.sh (default
+#   BENCHES     which to run (default "network run connect ipam dns")
+#   RUNS, N, CLIENTS   passed to network_bench.sh, run_bench.sh and connect_bench.sh (default
 #               5, 20, "api cli")
 #   IPAM_BENCH_ARGS    extra flags for the Google Benchmark binary
 #   RESULTS     file to append to (default bench/RESULTS.md)
@@ -24,9 +25,10 @@ BERTH_BUILD=${BERTH_BUILD:-$(dirname "$(dirname "$BERTH_BIN")")}
 IPAM_BENCH=$BERTH_BUILD/bench/ipam_allocator_bench
 RESULTS=${RESULTS:-$REPO/bench/RESULTS.md}
 export RUNS=${RUNS:-5} N=${N:-20} CLIENTS=${CLIENTS:-api cli}
-BENCHES=${BENCHES:-network run ipam dns}
+BENCHES=${BENCHES:-network run connect ipam dns}
 for b in $BENCHES; do
-  [[ $b == network || $b == run || $b == ipam || $b == dns ]] || { echo "bench: BENCHES: network, run, ipam, dns; not '$b'" >&2; exit 1; }
+  [[ $b == network || $b == run || $b == ipam || $b == connect || $b == dns ]] ||
+    { echo "bench: BENCHES: network, run, connect, ipam, dns; not '$b'" >&2; exit 1; }
 done
 has() { [[ " $BENCHES " == *" $1 "* ]]; }
 
@@ -46,7 +48,7 @@ mem=$(awk '/^MemTotal/ { printf "%.1f GiB", $2 / 1048576 }' /proc/meminfo)
 {
   echo "## $(date -u '+%Y-%m-%d %H:%M UTC') — commit $commit"
   echo
-  echo "- command: \`BERTH_BIN=$BERTH_BIN$([[ $BENCHES != "network run ipam dns" ]] && echo " BENCHES=\"$BENCHES\"") RUNS=$RUNS N=$N CLIENTS=\"$CLIENTS\"${IPAM_BENCH_ARGS:+ IPAM_BENCH_ARGS=\"$IPAM_BENCH_ARGS\"} bash bench/run.sh\` (what \`sudo make bench\` runs after deps and build)"
+  echo "- command: \`BERTH_BIN=$BERTH_BIN$([[ $BENCHES != "network run connect ipam dns" ]] && echo " BENCHES=\"$BENCHES\"") RUNS=$RUNS N=$N CLIENTS=\"$CLIENTS\"${IPAM_BENCH_ARGS:+ IPAM_BENCH_ARGS=\"$IPAM_BENCH_ARGS\"} bash bench/run.sh\` (what \`sudo make bench\` runs after deps and build)"
   echo "- machine: $(nproc) CPUs, $cpu_model, $mem RAM, kernel $(uname -r), $(. /etc/os-release && echo "$PRETTY_NAME")"
   echo "- the machine is shared (other builds and tests may run at the same time): compare the ratios, measured interleaved in one run, rather than absolute numbers"
   echo
@@ -79,6 +81,10 @@ fi
 if has run; then
   echo "== run -d on a network: berthd vs dockerd (RUNS=$RUNS N=$N)" >&2
   script_section "run -d on a user network" run_bench.sh
+fi
+if has connect; then
+  echo "== network connect+disconnect of a running container: berthd vs dockerd (RUNS=$RUNS N=$N)" >&2
+  script_section "network connect + disconnect" connect_bench.sh
 fi
 if has dns; then
   echo "== embedded DNS: berth vs dnsmasq vs aardvark-dns (dnsperf, RUNS=$RUNS)" >&2

@@ -120,10 +120,14 @@ ojson network_settings(const ContainerView& v, ApiVersion ver, bool summary) {
   if (mode.rfind("container:", 0) != 0) {
     const store::NetworkRecord* mode_net = network_by_term(v, mode);
     const std::string mode_key = mode_net ? mode_net->name : mode;
-    networks[mode_key] = endpoint_settings(v, mode, get_or(requested, mode, ojson::object()), ver);
+    const bool mode_detached = requested.is_object() && requested.contains(mode) &&
+                               requested[mode].is_null();  // network disconnect
+    if (!mode_detached) {
+      networks[mode_key] = endpoint_settings(v, mode, get_or(requested, mode, ojson::object()), ver);
+    }
     if (requested.is_object()) {
       for (auto it = requested.begin(); it != requested.end(); ++it) {
-        if (it.key() == mode || it.key() == mode_key) continue;
+        if (it.key() == mode || it.key() == mode_key || it->is_null()) continue;
         const store::NetworkRecord* n = network_by_term(v, it.key());
         networks[n ? n->name : it.key()] = endpoint_settings(v, it.key(), it.value(), ver);
       }
@@ -287,6 +291,10 @@ std::string human_duration(int64_t nanos) {
 
 std::string status_text(const store::ContainerRecord& c, int64_t now) {
   if (c.status == "running") return "Up " + human_duration(now - c.started_at);
+  if (c.status == "restarting") {
+    return "Restarting (" + std::to_string(c.exit_code) + ") " +
+           human_duration(now - c.finished_at) + " ago";
+  }
   if (c.status == "exited") {
     if (c.finished_at == 0) return "Exited (" + std::to_string(c.exit_code) + ")";
     return "Exited (" + std::to_string(c.exit_code) + ") " + human_duration(now - c.finished_at) +
@@ -322,9 +330,9 @@ ojson container_inspect_json(const ContainerView& v, ApiVersion ver) {
   const bool running = c.status == "running";
   ojson state;
   state["Status"] = c.status;
-  state["Running"] = running;
+  state["Running"] = running || c.status == "restarting";
   state["Paused"] = false;
-  state["Restarting"] = false;
+  state["Restarting"] = c.status == "restarting";
   state["OOMKilled"] = false;
   state["Dead"] = false;
   state["Pid"] = running ? c.pid : 0;

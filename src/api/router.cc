@@ -122,6 +122,13 @@ http::Reply Router::route(http::Request& req, const RoutedPath& p) {
       if (m == verb::get) return network_inspect(term, p);
       if (m == verb::delete_) return network_delete(term);
     }
+    if (m == verb::post) {
+      auto slash = term.find('/');
+      const std::string action = term.substr(slash + 1);
+      if (action == "connect" || action == "disconnect") {
+        return network_connect(req, term.substr(0, slash), action == "connect");
+      }
+    }
   }
   return error_response(not_found("page not found"));
 }
@@ -148,7 +155,21 @@ http::Response Router::network_inspect(const std::string& term, const RoutedPath
   }
   auto n = engine_.find_network(term);
   if (!n.ok()) return error_response(n.error());
-  return json_response(status::ok, go_json(network_json(*n, p.version)));
+  ojson j = network_json(*n, p.version);
+  if (auto at = engine_.network_attachments(n->id); at.ok()) {
+    ojson containers = ojson::object();
+    for (const auto& a : *at) {
+      ojson e;
+      e["Name"] = a.container_name;
+      e["EndpointID"] = a.endpoint.id;
+      e["MacAddress"] = a.endpoint.mac;
+      e["IPv4Address"] = a.endpoint.ip + "/" + std::to_string(a.endpoint.prefix_len);
+      e["IPv6Address"] = "";
+      containers[a.endpoint.container_id] = std::move(e);
+    }
+    j["Containers"] = std::move(containers);
+  }
+  return json_response(status::ok, go_json(j));
 }
 
 http::Response Router::network_create(http::Request& req, const RoutedPath& p) {
@@ -163,6 +184,34 @@ http::Response Router::network_create(http::Request& req, const RoutedPath& p) {
   j["Warning"] = "";
   (void)p;
   return json_response(status::created, go_json(j));
+}
+
+// POST /networks/{id}/connect {"Container", "EndpointConfig"} and
+// /disconnect {"Container", "Force"}: 200 with an empty body, as dockerd.
+http::Response Router::network_connect(http::Request& req, const std::string& term, bool connect) {
+  if (auto st = check_json_content_type(req); !st.ok()) return error_response(st.error());
+  ojson body = ojson::parse(req.body().empty() ? std::string("{}") : req.body(), nullptr, false);
+  if (body.is_discarded() || !body.is_object()) {
+    return error_response(invalid_argument("invalid JSON: could not decode the request body"));
+  }
+  std::string ctr;
+  if (auto it = body.find("Container"); it != body.end() && it->is_string()) ctr = it->get<std::string>();
+  if (ctr.empty()) return error_response(invalid_argument("Container cannot be empty"));
+  Status st = ok_status();
+  if (connect) {
+    ojson ec = ojson::object();
+    if (auto it = body.find("EndpointConfig"); it != body.end() && it->is_object()) ec = *it;
+    st = engine_.connect_network(term, ctr, ec);
+  } else {
+    bool force = false;
+    if (auto it = body.find("Force"); it != body.end() && it->is_boolean()) force = it->get<bool>();
+    st = engine_.disconnect_network(term, ctr, force);
+  }
+  if (!st.ok()) return error_response(st.error());
+  http::Response r{status::ok, 11};
+  common_headers(r);
+  r.set(boost::beast::http::field::content_type, "text/plain; charset=utf-8");
+  return r;
 }
 
 http::Response Router::network_delete(const std::string& term) {

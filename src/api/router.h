@@ -28,6 +28,7 @@ class Router {
   http::Response network_inspect(const std::string& term, const RoutedPath& p);
   http::Response network_create(http::Request& req, const RoutedPath& p);
   http::Response network_delete(const std::string& term);
+  http::Response network_connect(http::Request& req, const std::string& term, bool connect);
   http::Response networks_prune(const RoutedPath& p);
 
   // Containers (router_containers.cc).

@@ -153,6 +153,19 @@ http::Reply Router::containers_route(http::Request& req, const RoutedPath& p, bo
     return empty_response(status::no_content);
   }
   if (action == "wait" && m == verb::post) return container_wait(term, p);
+  if (action == "rename" && m == verb::post) {
+    auto st = engine_.rename_container(term, q["name"]);
+    if (!st.ok()) return error_response(st.error());
+    return empty_response(status::no_content);
+  }
+  if (action == "top" && m == verb::get) {
+    auto t = engine_.top_container(term, q["ps_args"]);
+    if (!t.ok()) return error_response(t.error());
+    ojson j;
+    j["Processes"] = t->processes;
+    j["Titles"] = t->titles;
+    return json_response(status::ok, go_json(j));
+  }
   if (action == "logs" && m == verb::get) return container_logs(term, p);
   if (action == "resize" && m == verb::post) {
     auto h = query_int(q, "h"), w = query_int(q, "w");

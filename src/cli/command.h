@@ -62,7 +62,7 @@ class Context {
 };
 
 struct Command {
-  enum class Args { kAny, kNone, kExactly1, kAtLeast1, kOneOrTwo };
+  enum class Args { kAny, kNone, kExactly1, kAtLeast1, kOneOrTwo, kExactly2 };
   std::string name;
   std::vector<std::string> aliases;
   std::string use;           // after the command path: "[OPTIONS] NETWORK"
@@ -97,6 +97,11 @@ std::vector<Command> container_top_commands();
 Command container_command();
 // `inspect`: any object, as docker's generic inspect.
 Command object_inspect_command();
+// connect_cmd.cc: network connect/disconnect, rename, top.
+Command network_connect_command();
+Command network_disconnect_command();
+Command rename_command();
+Command top_command();
 
 // --format help shared by inspect-like commands (flagsHelper.InspectFormatHelp).
 std::string inspect_format_help();

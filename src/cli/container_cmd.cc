@@ -1002,6 +1002,8 @@ Command container_inspect_command();
 std::vector<Command> container_top_commands() {
   auto v = lifecycle_commands();
   v.push_back(ps_command(false));
+  v.push_back(rename_command());
+  v.push_back(top_command());
   return v;
 }
 
@@ -1017,6 +1019,8 @@ Command container_command() {
   }
   c.children.push_back(ps_command(true));
   c.children.push_back(container_inspect_command());
+  c.children.push_back(rename_command());
+  c.children.push_back(top_command());
   return c;
 }
 

@@ -255,8 +255,8 @@ Command network_command() {
   Command c;
   c.name = "network";
   c.short_help = "Manage networks";
-  c.children = {create_command(), inspect_command(), list_command(), prune_command(),
-                remove_command()};
+  c.children = {network_connect_command(), create_command(), network_disconnect_command(),
+                inspect_command(), list_command(), prune_command(), remove_command()};
   return c;
 }
 

@@ -118,10 +118,13 @@ Result<ContainerSpec> spec_from_docker(const json& config, const json& host_conf
         mode_entry = &*it;
       }
     }
-    s.endpoints.push_back(endpoint_from(s.network_mode, mode_entry ? *mode_entry : json()));
+    // A null under the NetworkMode key: disconnected from it (network disconnect).
+    if (!mode_entry || !mode_entry->is_null()) {
+      s.endpoints.push_back(endpoint_from(s.network_mode, mode_entry ? *mode_entry : json()));
+    }
     if (endpoints_config.is_object()) {
       for (auto it = endpoints_config.begin(); it != endpoints_config.end(); ++it) {
-        if (it.key() == s.network_mode) continue;
+        if (it.key() == s.network_mode || it->is_null()) continue;
         s.endpoints.push_back(endpoint_from(it.key(), it.value()));
       }
     }
@@ -130,6 +133,25 @@ Result<ContainerSpec> spec_from_docker(const json& config, const json& host_conf
 }
 
 Status validate_at_create(const ContainerSpec& s) {
+  // daemon/container.go validateRestartPolicy.
+  const std::string& rp = s.restart_policy;
+  if (rp == "always" || rp == "unless-stopped" || rp == "no") {
+    if (s.restart_max != 0) {
+      std::string msg = "invalid restart policy: maximum retry count can only be used with 'on-failure'";
+      if (s.restart_max < 0) msg += " and cannot be negative";
+      return invalid_argument(msg);
+    }
+  } else if (rp == "on-failure") {
+    if (s.restart_max < 0) {
+      return invalid_argument("invalid restart policy: maximum retry count cannot be negative");
+    }
+  } else {
+    return invalid_argument("invalid restart policy: unknown policy '" + rp +
+                            "'; use one of 'no', 'always', 'on-failure', or 'unless-stopped'");
+  }
+  if (s.auto_remove && rp != "no") {
+    return invalid_argument("can't create 'AutoRemove' container with restart policy");
+  }
   if (s.is_container_mode()) {
     if (s.container_mode_target().empty()) {
       return invalid_argument("invalid network mode: invalid container format container:<name|id>");

@@ -81,4 +81,19 @@ struct GatewayCandidate {
 // (all internal).
 int choose_gateway(const std::vector<GatewayCandidate>& c);
 
+// dockerd's restart manager (restartmanager.go ShouldRestart), pure: whether
+// an exit restarts the container, and the delay. `delay_ms` is the
+// container's backoff state: 0 before the first restart; updated on every
+// call (100 ms, doubling up to 60 s, back to 100 ms after a run of 10 s or
+// more) as Docker does, whether or not the policy restarts.
+struct RestartInput {
+  std::string policy;  // no | on-failure | always | unless-stopped
+  int max_retries = 0;  // on-failure's N, 0 = no limit
+  int exit_code = 0;
+  int restart_count = 0;
+  bool manually_stopped = false;
+  int64_t ran_nanos = 0;
+};
+bool should_restart(const RestartInput& in, int& delay_ms);
+
 }  // namespace berth::engine

@@ -105,6 +105,8 @@ Result<bool> Engine::start_container(const std::string& term) {
     if (!found.ok()) return found.error();
     c = *found;
     if (c.status == "running") return false;
+    note_manual_start_locked(c.id);  // restart policies: count and manual stop reset
+    c.restart_count = 0;
     auto st = start_locked(c);
     if (!st.ok()) return st.error();
   }

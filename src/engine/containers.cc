@@ -210,6 +210,7 @@ Status Engine::kill_container(const std::string& term, int sig) {
     return conflict("cannot kill container: " + term + ": container " + c->id +
                     " is not running");
   }
+  note_kill_locked(*c, sig);  // restart policies: a manual stop
   auto st = runtime::kill(c->pid, static_cast<uint64_t>(c->pid_start_time), sig);
   if (!st.ok() && st.error().kind() == ErrorKind::kNotFound) {
     return conflict("cannot kill container: " + term + ": container " + c->id +
@@ -223,6 +224,7 @@ Result<Engine::StopPlan> Engine::stop_plan(const std::string& term, std::optiona
   std::lock_guard lock(mu_);
   auto c = find_container_locked(term);
   if (!c.ok()) return c.error();
+  if (c->status == "restarting") note_kill_locked(*c, SIGKILL);  // cancels the restart
   StopPlan p;
   p.id = c->id;
   p.running = c->status == "running";

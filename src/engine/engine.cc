@@ -94,6 +94,7 @@ Status Engine::start() {
       if (c.status == "running") watch(c);
     }
   }
+  start_restart_policies();
   return ok_status();
 }
 

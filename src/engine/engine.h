@@ -7,7 +7,10 @@
 // serialised by one mutex (network changes are rare and short).
 #pragma once
 
+#include <chrono>
+#include <condition_variable>
 #include <functional>
+#include <set>
 #include <map>
 #include <mutex>
 #include <optional>
@@ -154,6 +157,36 @@ class Engine {
   // Resizes a running container's tty.
   Status resize_container(const std::string& term, int rows, int cols);
 
+  // ---- connect / disconnect / rename / top (connect.cc, top.cc) ----
+
+  // `docker network connect`: a running container gets a new interface
+  // (address, veth, default route by Docker's order, /etc/hosts line) at
+  // once; a stopped one only records the request. Docker's errors; a failure
+  // leaves nothing behind.
+  // `endpoint_config` is the client's EndpointConfig (Aliases, IPAMConfig,
+  // MacAddress, GwPriority ...).
+  Status connect_network(const std::string& net_term, const std::string& ctr_term,
+                         const nlohmann::ordered_json& endpoint_config);
+  // `docker network disconnect [-f]`.
+  Status disconnect_network(const std::string& net_term, const std::string& ctr_term, bool force);
+
+  // A network's active endpoints with their containers (inspect's Containers).
+  struct NetworkAttachment {
+    store::EndpointRecord endpoint;
+    std::string container_name;
+  };
+  Result<std::vector<NetworkAttachment>> network_attachments(const std::string& network_id);
+
+  // `docker rename`: Docker's errors (empty, same name, invalid, in use).
+  Status rename_container(const std::string& term, const std::string& new_name);
+
+  // `docker top`: `ps ps_args` on the host, rows of the container's processes.
+  struct TopResult {
+    std::vector<std::string> titles;
+    std::vector<std::vector<std::string>> processes;
+  };
+  Result<TopResult> top_container(const std::string& term, const std::string& ps_args);
+
   // Stops the reaper thread; running containers keep running (live restore).
   void shutdown();
   ~Engine();
@@ -195,6 +228,20 @@ class Engine {
   void dns_detach_locked(const std::string& id);
   void dns_sync_locked();
 
+  // Restart policies (restart.cc). decide_restart_locked runs in handle_exit
+  // with the exited record: true when a restart is scheduled (the record is
+  // then "restarting" with RestartCount + 1).
+  bool decide_restart_locked(store::ContainerRecord& c, int64_t ran_nanos);
+  void schedule_restart(const std::string& id, int delay_ms);
+  void restart_loop();
+  void restart_due(const std::string& id);
+  void note_kill_locked(const store::ContainerRecord& c, int sig);
+  void note_manual_start_locked(const std::string& id);
+  void start_restart_policies();  // at daemon start: `always` & co
+  void stop_restarts();
+  // Rewrites a running container's /etc/hosts from its endpoints.
+  void rewrite_hosts_locked(const store::ContainerRecord& c);
+
   EngineConfig cfg_;
   dns::Server* dns_ = nullptr;
   store::SqliteStore& store_;
@@ -216,6 +263,17 @@ class Engine {
   std::mutex watched_mu_;
   std::map<int, std::pair<std::string, UniqueFd>> watched_;  // pidfd → (container id, fd)
   std::thread reaper_;
+
+  // Restart manager state (restart.cc): Docker's backoff per container
+  // (100 ms doubling, reset after 10 s up), containers whose next exit must
+  // not restart them (ExitOnNext), and the timers.
+  std::mutex restart_mu_;
+  std::condition_variable restart_cv_;
+  std::map<std::string, int> backoff_ms_;
+  std::set<std::string> exit_on_next_;
+  std::multimap<std::chrono::steady_clock::time_point, std::string> restart_due_;
+  bool restart_stop_ = false;
+  std::thread restarter_;
 };
 
 // Go's strconv.ParseBool: 1 t T TRUE true True 0 f F FALSE false False.

@@ -97,6 +97,7 @@ void Engine::handle_exit(const std::string& id) {
     c.shim_pid = 0;
     c.shim_start_time = 0;
     c.netns_path.clear();
+    const bool restarting = decide_restart_locked(c, c.finished_at - c.started_at);
     if (auto st = store_.update_container(c); !st.ok()) {
       spdlog::error("container {}: record exit: {}", c.name, st.error().message());
     }
@@ -108,7 +109,7 @@ void Engine::handle_exit(const std::string& id) {
     auto spec = spec_from_docker(nlohmann::json::parse(c.config_json),
                                  nlohmann::json::parse(c.host_config_json),
                                  nlohmann::json::parse(c.networking_json));
-    remove = spec.ok() && spec->auto_remove;
+    remove = spec.ok() && spec->auto_remove && !restarting;
   }
   fire_waiters(id, WaitCondition::kNextExit, ev);
   if (remove) (void)remove_container(id);
@@ -143,6 +144,7 @@ Status Engine::reconcile_containers() {
 }
 
 void Engine::shutdown() {
+  stop_restarts();
   if (reaper_.joinable()) {
     uint64_t one = 1;
     if (::write(wake_.get(), &one, sizeof one) < 0) spdlog::warn("reaper wake: {}", strerror(errno));

@@ -89,6 +89,14 @@ CREATE TABLE endpoints (
   UNIQUE (container_id, ifname)
 );
 )sql",
+    // 3: the lifecycle flags a restart policy needs across daemon restarts
+    // (Docker's HasBeenManuallyStopped)
+    R"sql(
+CREATE TABLE container_flags (
+  container_id TEXT PRIMARY KEY REFERENCES containers(id) ON DELETE CASCADE,
+  manually_stopped INTEGER NOT NULL DEFAULT 0
+);
+)sql",
 };
 
 std::string map_to_json(const std::map<std::string, std::string>& m) {
@@ -565,6 +573,40 @@ Status SqliteStore::delete_endpoints(const std::string& container_id) {
   if (s.step() != SQLITE_DONE) return db_error(db_, "delete endpoints");
   if (!tx.commit()) return db_error(db_, "commit");
   return ok_status();
+}
+
+Status SqliteStore::delete_endpoint(const std::string& endpoint_id) {
+  std::lock_guard lock(mu_);
+  Transaction tx(db_);
+  if (!tx.began()) return db_error(db_, "begin");
+  Stmt s(db_, "DELETE FROM endpoints WHERE id = ?");
+  s.bind(1, endpoint_id);
+  if (s.step() != SQLITE_DONE) return db_error(db_, "delete endpoint");
+  if (!tx.commit()) return db_error(db_, "commit");
+  return ok_status();
+}
+
+Status SqliteStore::set_manually_stopped(const std::string& container_id, bool stopped) {
+  std::lock_guard lock(mu_);
+  Transaction tx(db_);
+  if (!tx.began()) return db_error(db_, "begin");
+  Stmt s(db_,
+         "INSERT INTO container_flags (container_id, manually_stopped) VALUES (?, ?) "
+         "ON CONFLICT(container_id) DO UPDATE SET manually_stopped = excluded.manually_stopped");
+  s.bind(1, container_id).bind(2, static_cast<int64_t>(stopped));
+  if (s.step() != SQLITE_DONE) return db_error(db_, "set manually_stopped");
+  if (!tx.commit()) return db_error(db_, "commit");
+  return ok_status();
+}
+
+Result<bool> SqliteStore::manually_stopped(const std::string& container_id) {
+  std::lock_guard lock(mu_);
+  Stmt s(db_, "SELECT manually_stopped FROM container_flags WHERE container_id = ?");
+  s.bind(1, container_id);
+  int rc = s.step();
+  if (rc == SQLITE_ROW) return s.integer(0) != 0;
+  if (rc != SQLITE_DONE) return db_error(db_, "get manually_stopped");
+  return false;
 }
 
 Result<std::vector<EndpointRecord>> SqliteStore::list_endpoints() {

@@ -51,6 +51,12 @@ class SqliteStore {
   Status insert_endpoints(const std::vector<EndpointRecord>& eps);
   Status delete_endpoints(const std::string& container_id);
   Result<std::vector<EndpointRecord>> list_endpoints();  // all, ordered by container, ifname
+  Status delete_endpoint(const std::string& endpoint_id);  // one (network disconnect)
+
+  // Docker's HasBeenManuallyStopped: set by stop/kill, cleared by start;
+  // decides unless-stopped across daemon restarts. False when never set.
+  Status set_manually_stopped(const std::string& container_id, bool stopped);
+  Result<bool> manually_stopped(const std::string& container_id);
 
   // Dumps every table as text rows, for tests that prove nothing changed.
   Result<std::string> dump();

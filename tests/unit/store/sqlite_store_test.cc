@@ -40,7 +40,7 @@ class StoreTest : public ::testing::Test {
   std::unique_ptr<SqliteStore> store_;
 };
 
-TEST_F(StoreTest, MigratesToTheLatestVersion) { EXPECT_EQ(store_->schema_version(), 2); }
+TEST_F(StoreTest, MigratesToTheLatestVersion) { EXPECT_EQ(store_->schema_version(), 3); }
 
 TEST_F(StoreTest, RoundTripsEveryField) {
   NetworkRecord n = net("aaaaaaaaaaaa1", "n1", 100, 200);
@@ -133,7 +133,7 @@ TEST_F(StoreTest, ReopenKeepsData) {
   auto s = SqliteStore::open(dir_ + "/berth.db");
   ASSERT_TRUE(s.ok());
   EXPECT_EQ((*s)->list_networks()->size(), 1u);
-  EXPECT_EQ((*s)->schema_version(), 2);
+  EXPECT_EQ((*s)->schema_version(), 3);
 }
 
 TEST_F(StoreTest, DumpListsRows) {
@@ -214,6 +214,38 @@ TEST_F(ContainerStoreTest, UpdateKeepsEndpointsAndDeleteRemovesThem) {
   ASSERT_TRUE(store_->delete_container("c1").ok());
   EXPECT_TRUE(store_->list_endpoints()->empty());
   EXPECT_EQ(store_->update_container(c).error().kind(), ErrorKind::kNotFound);
+}
+
+TEST_F(ContainerStoreTest, DeleteEndpointRemovesOnlyThatOne) {
+  ASSERT_TRUE(store_->insert_network(net("n1aaaaaaaaaaa", "n1", 100, 200)).ok());
+  ASSERT_TRUE(store_->insert_network(net("n2aaaaaaaaaaa", "n2", 300, 400)).ok());
+  ASSERT_TRUE(store_->insert_container(ctr("c1", "a")).ok());
+  auto second = ep("e2", "c1", "n2aaaaaaaaaaa", 310, "veth2");
+  second.ifname = "eth1";
+  ASSERT_TRUE(store_->insert_endpoints({ep("e1", "c1", "n1aaaaaaaaaaa", 150, "veth1"), second}).ok());
+  ASSERT_TRUE(store_->delete_endpoint("e1").ok());
+  auto left = store_->list_endpoints();
+  ASSERT_EQ(left->size(), 1u);
+  EXPECT_EQ((*left)[0].id, "e2");
+  // The freed address can be taken again.
+  EXPECT_TRUE(store_->insert_endpoints({ep("e3", "c1", "n1aaaaaaaaaaa", 150, "veth3")}).ok());
+}
+
+TEST_F(ContainerStoreTest, ManuallyStoppedFlagPersistsAndGoesWithTheContainer) {
+  ASSERT_TRUE(store_->insert_container(ctr("c1", "a")).ok());
+  EXPECT_FALSE(*store_->manually_stopped("c1"));
+  ASSERT_TRUE(store_->set_manually_stopped("c1", true).ok());
+  EXPECT_TRUE(*store_->manually_stopped("c1"));
+  store_.reset();
+  auto s = SqliteStore::open(dir_ + "/berth.db");
+  ASSERT_TRUE(s.ok());
+  EXPECT_TRUE(*(*s)->manually_stopped("c1"));
+  ASSERT_TRUE((*s)->set_manually_stopped("c1", false).ok());
+  EXPECT_FALSE(*(*s)->manually_stopped("c1"));
+  ASSERT_TRUE((*s)->set_manually_stopped("c1", true).ok());
+  ASSERT_TRUE((*s)->delete_container("c1").ok());
+  EXPECT_FALSE(*(*s)->manually_stopped("c1"));
+  EXPECT_FALSE((*s)->set_manually_stopped("nope", true).ok());  // foreign key
 }
 
 }  // namespace
