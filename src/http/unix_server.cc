@@ -103,9 +103,11 @@ asio::awaitable<void> serve(stream::socket sock, std::shared_ptr<UnixServer::Sta
     // Removes the spooled body when this request is done, however it ends.
     struct Unlink {
       std::string path;
-      ~Unlink() {
+      void now() {
         if (!path.empty()) ::unlink(path.c_str());
+        path.clear();
       }
+      ~Unlink() { now(); }
     } unlink_spool{spool_file};
     if (ec) {
       if (ec != beast::http::error::end_of_stream && ec != asio::error::eof &&
@@ -141,6 +143,9 @@ asio::awaitable<void> serve(stream::socket sock, std::shared_ptr<UnixServer::Sta
         reply.response.body() = "{\"message\":\"internal error\"}\n";
       }
     }
+    // The upload is gone before the client hears the answer (a streamed
+    // reply still reads it: dropped when the stream ends).
+    if (!reply.stream) unlink_spool.now();
     Response& res = reply.response;
     if (reply.hijack) {
       // The 101 is written raw; from then on the socket belongs to hijack.
@@ -169,6 +174,7 @@ asio::awaitable<void> serve(stream::socket sock, std::shared_ptr<UnixServer::Sta
       SocketChunkWriter w(sock);
       try {
         co_await reply.stream(w);
+        unlink_spool.now();
       } catch (const std::exception& e) {
         spdlog::error("stream for {} threw: {}", std::string(req.target()), e.what());
       }

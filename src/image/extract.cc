@@ -17,6 +17,7 @@
 #include <filesystem>
 #include <memory>
 #include <optional>
+#include <map>
 #include <set>
 #include <vector>
 
@@ -141,6 +142,7 @@ Result<ExtractStats> extract_layer(const std::string& archive_path, const std::s
 
   ExtractStats stats;
   std::set<std::string> opaque_dirs;
+  std::map<std::string, std::string> symlinks;  // this layer's, rel path → target
   bool first = true;
   for (;;) {
     struct archive_entry* e = nullptr;
@@ -159,6 +161,21 @@ Result<ExtractStats> extract_layer(const std::string& archive_path, const std::s
     if (!rel) return invalid_argument("invalid tar archive: path \"" + name + "\" is outside of the root");
     ++stats.entries;
     if (rel->empty()) continue;  // the root itself
+    // Nothing may be written through a symlink of the archive (libarchive
+    // would replace the link with a directory; Docker refuses to leave the
+    // root, so does berth, loudly).
+    for (size_t slash = rel->find('/'); slash != std::string::npos; slash = rel->find('/', slash + 1)) {
+      auto link = symlinks.find(rel->substr(0, slash));
+      if (link != symlinks.end()) {
+        return invalid_argument("invalid tar archive: \"" + name + "\" would be written through the symlink \"" +
+                                link->first + "\" -> \"" + link->second + "\"");
+      }
+    }
+    if (archive_entry_filetype(e) == AE_IFLNK && archive_entry_symlink(e) != nullptr) {
+      symlinks[*rel] = archive_entry_symlink(e);
+    } else {
+      symlinks.erase(*rel);
+    }
     const fs::path relp(*rel);
     const std::string base = relp.filename().string();
     const std::string parent = relp.parent_path().string();
