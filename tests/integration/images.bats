@@ -353,3 +353,34 @@ PY
   diff "$T/before" "$T/after"
   [ "$(berth images -q | wc -l)" = 1 ]
 }
+
+@test "the lecture's section 4 on the Debian image tagged ubuntu:14.04: three -itd bash containers on netlb, ping by IP" {
+  # Built once and cached (/var/cache/berth); a cold cache costs about a
+  # minute of debootstrap from the machine's apt mirror.
+  local start=$SECONDS
+  deb=$("$BERTH_REPO/scripts/make-debian-image.sh") || skip "SKIPPED: the Debian image could not be built (debootstrap)"
+  echo "# debian image ready after $((SECONDS - start)) s" >&3
+  start=$SECONDS
+  run berth import --change 'CMD ["bash"]' "$deb" ubuntu:14.04
+  [ "$status" -eq 0 ]
+  echo "# import of $(du -h "$deb" | cut -f1) took $((SECONDS - start)) s" >&3
+  docker28 network create --driver bridge --subnet 172.200.1.0/24 --ip-range 172.200.1.0/24 \
+    --gateway 172.200.1.1 netlb > /dev/null
+  for i in 1 2 3; do
+    run docker28 run -itd --name=nettest$i --net=netlb --net-alias=tg-net ubuntu:14.04
+    [ "$status" -eq 0 ]
+  done
+  [ "$(ctr_ip nettest1 netlb)" = 172.200.1.2 ]
+  [ "$(ctr_ip nettest2 netlb)" = 172.200.1.3 ]
+  [ "$(ctr_ip nettest3 netlb)" = 172.200.1.4 ]
+  sleep 0.3
+  [ "$(docker28 inspect -f '{{.State.Status}}' nettest1)" = running ]
+  # The container's bash is the image's, and so are ping, dig and curl.
+  in_img nettest1 sh -c 'cat /proc/[0-9]*/comm' | grep -qx bash
+  in_img nettest1 test -f /etc/debian_version
+  in_img nettest1 sh -c 'command -v ping && command -v dig && command -v curl' > /dev/null
+  in_img nettest1 ping -c1 -W2 172.200.1.3
+  in_img nettest2 ping -c1 -W2 172.200.1.4
+  in_img nettest3 ping -c1 -W2 172.200.1.2
+  [ "$(in_img nettest1 hostname)" = "$(docker28 inspect -f '{{.Config.Hostname}}' nettest1)" ]
+}
