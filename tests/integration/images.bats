@@ -115,6 +115,12 @@ make_save_tar() {
   [ "$(in_img b1 hostname)" = "$(docker28 inspect -f '{{.Config.Hostname}}' b1)" ]
   in_img b1 grep -q nameserver /etc/resolv.conf
   [ "$(docker28 inspect -f '{{.Image}}' b1)" = "$id" ]
+  # Images outlive the daemon; the running container keeps its root.
+  berthd_restart
+  [ "$(docker28 images -q busybox)" = "${id:7:12}" ]
+  [ "$(in_img b1 readlink /bin/sh)" = /bin/busybox ]
+  docker28 run -d --name b2 busybox sleep 300 > /dev/null
+  in_img b2 test -x /bin/busybox
 }
 
 @test "a container's writes stay in its own upper layer and vanish with rm; /dev, read-only /sys, masked paths" {
