@@ -150,10 +150,34 @@ docker_cmd network create auto3
 berth_cmd network inspect -f '{{.Name}} {{range .IPAM.Config}}{{.Subnet}} gw={{.Gateway}}{{end}}' auto2 auto3
 kernel ip -n "$NS" -br addr
 
+header "Images without a registry: import and load tarballs"
+say "berth cannot pull; the docker client's pull attempt gets guidance instead"
+expect_fail docker_cmd run -d --name=nopull alpine:3.18
+BB_TAR=$T/busybox.tar
+show scripts/make-busybox-image.sh "$BB_TAR"
+"$REPO/scripts/make-busybox-image.sh" "$BB_TAR" > /dev/null
+docker_cmd import --change 'CMD ["sh"]' "$BB_TAR" busybox:latest
+# The lecture's ubuntu:14.04 is a small Debian root file system built once
+# by scripts/make-debian-image.sh and cached; without it the demo uses the
+# built-in image 'host' (the host's file system).
+IMAGE=host
+DEB_TAR=${BERTH_DEBIAN_TAR:-/var/cache/berth/debian-bookworm.tar}
+if [[ -s $DEB_TAR ]]; then
+  berth_cmd import --change 'CMD ["bash"]' "$DEB_TAR" ubuntu:14.04
+  IMAGE=ubuntu:14.04
+else
+  say "no $DEB_TAR (build it once with scripts/make-debian-image.sh): using the image 'host'"
+fi
+berth_cmd images
+
 header "Containers on netlb: the lecture's target group (section 4)"
-say "the built-in image 'host' runs on the host's file system; each container gets its own namespaces"
+if [[ $IMAGE == host ]]; then
+  say "the built-in image 'host' runs on the host's file system; each container gets its own namespaces"
+else
+  say "$IMAGE runs on overlayfs over its layers, each container with its own writable layer"
+fi
 for i in 1 2 3; do
-  docker_cmd run -itd --name=nettest$i --net=netlb --net-alias=tg-net host bash
+  docker_cmd run -itd --name=nettest$i --net=netlb --net-alias=tg-net $IMAGE bash
 done
 berth_cmd ps
 show "docker inspect nettest1 | grep -i ipa"
@@ -164,11 +188,12 @@ P1=$(timeout "$CMD_TIMEOUT" env DOCKER_HOST="unix://$SOCK" "$DOCKER28" inspect -
 kernel nsenter -t "$P1" -n -m -u ip -br addr
 kernel nsenter -t "$P1" -n -m -u ping -c 2 -W 1 172.200.1.4
 kernel nsenter -t "$P1" -n -m -u cat /etc/resolv.conf
+[[ $IMAGE == host ]] || kernel nsenter -t "$P1" -n -m -u cat /etc/os-release
 say "one veth per container on netlb's bridge"
 kernel bridge -n "$NS" link
 say "a removed container's address is reused"
 docker_cmd rm -f nettest2
-docker_cmd run -itd --name=nettest4 --net=netlb --net-alias=tg-net host bash
+docker_cmd run -itd --name=nettest4 --net=netlb --net-alias=tg-net $IMAGE bash
 berth_cmd inspect -f '{{.Name}} {{.NetworkSettings.Networks.netlb.IPAddress}}' nettest1 nettest3 nettest4
 docker_cmd rm -f nettest1 nettest3 nettest4
 

@@ -8,14 +8,14 @@ BUILD=(
   build-essential cmake pkg-config
   libnl-3-dev libnl-route-3-dev libboost-dev libsqlite3-dev
   nlohmann-json3-dev libcli11-dev libspdlog-dev libfmt-dev libcap-dev
-  libarchive-dev googletest libgtest-dev libgmock-dev libbenchmark-dev
+  libarchive-dev libssl-dev googletest libgtest-dev libgmock-dev libbenchmark-dev
   clang libclang-rt-14-dev
 )
 RUNTIME=(nftables iproute2 util-linux procps kmod)
 TESTS=(
   bats jq sqlite3 bridge-utils net-tools iputils-ping dnsutils curl socat conntrack
   busybox-static wrk dnsperf iperf3 nginx haproxy dnsmasq aardvark-dns
-  docker.io gnuplot debootstrap hyperfine
+  docker.io gnuplot debootstrap hyperfine python3
 )
 
 missing=()

@@ -110,6 +110,8 @@ http::Reply Router::route(http::Request& req, const RoutedPath& p) {
   bool matched = false;
   http::Reply cr = containers_route(req, p, matched);
   if (matched) return cr;
+  http::Reply ir = images_route(req, p, matched);
+  if (matched) return ir;
   if (path == "/networks" || path == "/networks/") {
     if (m == verb::get) return networks_list(p);
   }

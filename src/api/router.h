@@ -42,6 +42,17 @@ class Router {
   http::Reply container_wait(const std::string& term, const RoutedPath& p);
   http::Reply container_logs(const std::string& term, const RoutedPath& p);
 
+  // Images (router_images.cc).
+ public:
+  // Where UnixServer spools an upload: the data root's images directory for
+  // import and load, "" (in memory) for everything else.
+  std::string spool_dir(const http::Request& head);
+
+ private:
+  http::Reply images_route(http::Request& req, const RoutedPath& p, bool& matched);
+  http::Response images_list(const RoutedPath& p);
+  http::Response image_inspect(const std::string& term, const RoutedPath& p);
+
   engine::Engine& engine_;
   std::function<SystemFacts()> facts_;
 };

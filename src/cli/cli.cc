@@ -42,8 +42,10 @@ std::vector<FlagSpec> global_flags() {
 std::vector<Command> root_commands() {
   std::vector<Command> c;
   for (auto& k : container_top_commands()) c.push_back(std::move(k));
+  for (auto& k : image_top_commands()) c.push_back(std::move(k));
   c.push_back(object_inspect_command());
   c.push_back(container_command());
+  c.push_back(image_command());
   c.push_back(network_command());
   c.push_back(version_command());
   c.push_back(info_command());

@@ -95,6 +95,10 @@ Command info_command();
 // `container` management command holding all of them.
 std::vector<Command> container_top_commands();
 Command container_command();
+// Image verbs (image_cmd.cc): images, import, load, rmi, tag, and the
+// `image` management command.
+std::vector<Command> image_top_commands();
+Command image_command();
 // `inspect`: any object, as docker's generic inspect.
 Command object_inspect_command();
 // connect_cmd.cc: network connect/disconnect, rename, top.

@@ -10,6 +10,8 @@
 #include <algorithm>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/local/stream_protocol.hpp>
+#include <boost/asio/write.hpp>
+#include <array>
 #include <boost/beast/core/flat_buffer.hpp>
 #include <boost/beast/http/buffer_body.hpp>
 #include <boost/beast/http/empty_body.hpp>
@@ -504,6 +506,68 @@ Result<std::unique_ptr<ResponseStream>> ApiClient::stream(std::string_view metho
   if (ec) return unavailable("error during connect: " + ec.message());
   // No limit: a log stream may be long. (Boost 1.74 compares the length
   // with an empty optional as "greater", so none cannot be used here.)
+  impl.parser.body_limit(std::numeric_limits<std::uint64_t>::max());
+  http::read_header(impl.socket, impl.buffer, impl.parser, ec);
+  if (ec) {
+    return unavailable("error reading response from the berth daemon at " + endpoint_.url + ": " +
+                       ec.message());
+  }
+  const auto& msg = impl.parser.get();
+  s->status_ = msg.result_int();
+  for (const auto& f : msg) {
+    s->headers_.emplace_back(std::string(f.name_string()), std::string(f.value()));
+  }
+  if (s->status_ >= 400) {
+    Response r;
+    r.status = s->status_;
+    r.reason = std::string(msg.reason());
+    r.headers = s->headers_;
+    auto text = s->rest();
+    if (!text.ok()) return text.error();
+    r.body = std::move(*text);
+    return Error(kind_for_status(r.status), error_message(r, go_request_url(endpoint_, target)));
+  }
+  return s;
+}
+
+Result<std::unique_ptr<ResponseStream>> ApiClient::upload(std::string_view path,
+                                                          std::string_view query, int fd,
+                                                          std::string_view content_type,
+                                                          const std::function<void(uint64_t)>& progress) {
+  auto version = api_version();
+  if (!version.ok()) return version.error();
+  std::string target = "/v" + *version + std::string(path);
+  if (!query.empty()) target += "?" + std::string(query);
+  std::unique_ptr<ResponseStream> s(new ResponseStream());
+  ResponseStream::Impl& impl = *s->impl_;
+  impl.url = endpoint_.url;
+  boost::system::error_code ec;
+  impl.socket.connect(asio::local::stream_protocol::endpoint(endpoint_.socket_path), ec);
+  if (ec) return connect_error(ec.value());
+  std::string head = "POST " + target + " HTTP/1.1\r\nHost: api.moby.localhost\r\nUser-Agent: " +
+                     std::string(kUserAgent) + "\r\nContent-Type: " + std::string(content_type) +
+                     "\r\nTransfer-Encoding: chunked\r\n\r\n";
+  asio::write(impl.socket, asio::buffer(head), ec);
+  if (ec) return unavailable("error during connect: " + ec.message());
+  std::vector<char> buf(1 << 20);
+  uint64_t sent = 0;
+  for (;;) {
+    const ssize_t n = ::read(fd, buf.data(), buf.size());
+    if (n < 0 && errno == EINTR) continue;
+    if (n < 0) return unavailable(std::string("read the archive: ") + std::strerror(errno));
+    if (n == 0) break;
+    char size_line[32];
+    const int len = std::snprintf(size_line, sizeof size_line, "%zx\r\n", static_cast<size_t>(n));
+    std::array<asio::const_buffer, 3> parts = {asio::buffer(size_line, static_cast<size_t>(len)),
+                                               asio::buffer(buf.data(), static_cast<size_t>(n)),
+                                               asio::buffer("\r\n", 2)};
+    asio::write(impl.socket, parts, ec);
+    if (ec) return unavailable("error during upload: " + ec.message());
+    sent += static_cast<uint64_t>(n);
+    if (progress) progress(sent);
+  }
+  asio::write(impl.socket, asio::buffer("0\r\n\r\n", 5), ec);
+  if (ec) return unavailable("error during upload: " + ec.message());
   impl.parser.body_limit(std::numeric_limits<std::uint64_t>::max());
   http::read_header(impl.socket, impl.buffer, impl.parser, ec);
   if (ec) {

@@ -5,6 +5,7 @@
 // docker CLI would print ("Error response from daemon: ...").
 #pragma once
 
+#include <functional>
 #include <memory>
 #include <nlohmann/json.hpp>
 #include <optional>
@@ -183,6 +184,14 @@ class ApiClient {
                                                  std::string_view query = {},
                                                  const nlohmann::ordered_json* body = nullptr,
                                                  const Headers& extra_headers = {});
+
+  // POST whose body is read from `fd` (a file or stdin) and sent with
+  // Transfer-Encoding: chunked, as the docker CLI uploads `import` and
+  // `load` archives; `progress(bytes_sent)` is called after each chunk.
+  // Returns once the response headers arrived (errors as stream()).
+  Result<std::unique_ptr<ResponseStream>> upload(std::string_view path, std::string_view query,
+                                                 int fd, std::string_view content_type,
+                                                 const std::function<void(uint64_t)>& progress = {});
 
   // One exchange without version prefix or error conversion. `json_body`
   // is sent with Content-Type application/json when set.

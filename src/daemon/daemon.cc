@@ -194,7 +194,9 @@ int run(const DaemonConfig& cfg) {
 
   fs::create_directories(fs::path(cfg.socket_path).parent_path(), ec);
   boost::asio::io_context io;
-  http::UnixServer server(io, cfg.socket_path, [&](http::Request& r) { return router.handle(r); });
+  http::UnixServer server(
+      io, cfg.socket_path, [&](http::Request& r) { return router.handle(r); },
+      [&](const http::Request& head) { return router.spool_dir(head); });
   if (auto st = server.start(); !st.ok()) {
     spdlog::critical("{}", st.error().message());
     return 1;

@@ -353,6 +353,24 @@ Status Engine::start_locked(store::ContainerRecord& c) {
   ps.cap_add = spec->cap_add;
   ps.cap_drop = spec->cap_drop;
   ps.privileged = spec->privileged;
+  if (c.image_id != "sha256:" + std::string(64, '0')) {
+    // An imported image: overlay of its layers (topmost first) with this
+    // container's writable layer, kept across restarts, removed with rm.
+    const std::string layers = image_dir(c.image_id) + "/layers";
+    int n = 0;
+    while (fs::is_directory(layers + "/" + std::to_string(n), ec)) ++n;
+    if (n == 0) {
+      return fail(not_found("image " + c.image_id + " of this container is gone: " + layers));
+    }
+    for (int i = n - 1; i >= 0; --i) ps.lower_dirs.push_back(layers + "/" + std::to_string(i));
+    ps.rootfs = bundle + "/rootfs";
+    ps.upper_dir = bundle + "/upper";
+    ps.work_dir = bundle + "/work";
+    for (const auto& d : {ps.rootfs, ps.upper_dir, ps.work_dir}) {
+      fs::create_directories(d, ec);
+      if (ec) return fail(internal_error("create " + d + ": " + ec.message()));
+    }
+  }
   auto started = runtime::start(ps);
   if (!started.ok()) {
     // Docker records the failure on the container (State.Error, 127/126).

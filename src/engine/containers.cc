@@ -50,6 +50,56 @@ std::optional<int> parse_signal(const std::string& s) {
   return std::nullopt;
 }
 
+// moby daemon/commit.go merge(): what the request leaves empty comes from
+// the image's config.
+void merge_image_config(nlohmann::ordered_json& user, const store::ImageRecord& img) {
+  auto blob = nlohmann::ordered_json::parse(img.config, nullptr, false);
+  if (!blob.is_object() || !blob.contains("config") || !blob["config"].is_object()) return;
+  const auto& ic = blob["config"];
+  auto empty = [&](const char* k) {
+    return !user.contains(k) || user[k].is_null() || (user[k].is_string() && user[k].get<std::string>().empty()) ||
+           ((user[k].is_array() || user[k].is_object()) && user[k].empty());
+  };
+  auto has = [&](const char* k) { return ic.contains(k) && !ic[k].is_null(); };
+  if (empty("User") && has("User")) user["User"] = ic["User"];
+  if (has("ExposedPorts") && ic["ExposedPorts"].is_object()) {
+    if (empty("ExposedPorts")) user["ExposedPorts"] = nlohmann::ordered_json::object();
+    for (auto it = ic["ExposedPorts"].begin(); it != ic["ExposedPorts"].end(); ++it) {
+      if (!user["ExposedPorts"].contains(it.key())) user["ExposedPorts"][it.key()] = it.value();
+    }
+  }
+  if (has("Env") && ic["Env"].is_array()) {
+    if (empty("Env")) {
+      user["Env"] = ic["Env"];
+    } else {
+      for (const auto& e : ic["Env"]) {
+        if (!e.is_string()) continue;
+        const std::string s = e.get<std::string>();
+        const std::string key = s.substr(0, s.find('='));
+        bool present = false;
+        for (const auto& u : user["Env"]) {
+          if (u.is_string() && u.get<std::string>().substr(0, u.get<std::string>().find('=')) == key) present = true;
+        }
+        if (!present) user["Env"].push_back(s);
+      }
+    }
+  }
+  if (has("Labels") && ic["Labels"].is_object()) {
+    if (!user.contains("Labels") || !user["Labels"].is_object()) user["Labels"] = nlohmann::ordered_json::object();
+    for (auto it = ic["Labels"].begin(); it != ic["Labels"].end(); ++it) {
+      if (!user["Labels"].contains(it.key())) user["Labels"][it.key()] = it.value();
+    }
+  }
+  if (empty("Entrypoint")) {
+    if (empty("Cmd") && has("Cmd")) user["Cmd"] = ic["Cmd"];
+    if ((!user.contains("Entrypoint") || user["Entrypoint"].is_null()) && has("Entrypoint")) {
+      user["Entrypoint"] = ic["Entrypoint"];
+    }
+  }
+  if (empty("WorkingDir") && has("WorkingDir")) user["WorkingDir"] = ic["WorkingDir"];
+  if (empty("StopSignal") && has("StopSignal")) user["StopSignal"] = ic["StopSignal"];
+}
+
 }  // namespace
 
 std::string Engine::bundle_dir(const std::string& id) const {
@@ -58,15 +108,24 @@ std::string Engine::bundle_dir(const std::string& id) const {
 
 Result<ContainerCreated> Engine::create_container(const ContainerCreateRequest& req) {
   ContainerCreated out;
-  auto spec = spec_from_docker(nlohmann::json::parse(req.config.dump()),
+  // The image: the built-in `host`, or an imported one whose config fills
+  // what the request left empty. A 404 here makes the docker CLI try to
+  // pull, which berth refuses with guidance.
+  nlohmann::ordered_json config = req.config;
+  std::string image_id = kHostImageId;
+  if (config.contains("Image") && config["Image"].is_string() &&
+      !config["Image"].get<std::string>().empty() &&
+      !is_host_image(config["Image"].get<std::string>())) {
+    auto img = find_image(config["Image"].get<std::string>());
+    if (!img.ok()) return img.error();
+    merge_image_config(config, *img);
+    image_id = img->id;
+  }
+  auto spec = spec_from_docker(nlohmann::json::parse(config.dump()),
                                nlohmann::json::parse(req.host_config.dump()),
                                nlohmann::json::parse(req.endpoints_config.dump()));
   if (!spec.ok()) return spec.error();
   if (spec->image.empty()) return invalid_argument("no image specified");
-  // Imported images are the next issue; today only the built-in `host`.
-  // A 404 here makes the docker CLI try to pull, which berth refuses with
-  // guidance.
-  if (!is_host_image(spec->image)) return not_found("No such image: " + spec->image);
   if (spec->entrypoint.empty() && spec->cmd.empty()) {
     return invalid_argument("no command specified");
   }
@@ -120,10 +179,9 @@ Result<ContainerCreated> Engine::create_container(const ContainerCreateRequest& 
   c.id = random_id();
   c.created = now_nanos();
   c.image = spec->image;
-  c.image_id = kHostImageId;
+  c.image_id = image_id;
   c.network_mode = spec->network_mode;
   c.hostname = spec->hostname;
-  nlohmann::ordered_json config = req.config;
   if (c.hostname.empty()) {
     if (spec->is_host()) {
       char host[256] = {};
@@ -260,8 +318,9 @@ Status Engine::remove_container(const std::string& term) {
     }
     BERTH_TRY(store_.delete_container(c.id));
     std::error_code ec;
-    fs::remove_all(bundle_dir(c.id), ec);
+    fs::remove_all(bundle_dir(c.id), ec);  // with the writable layer of an imported image
     if (ec) spdlog::warn("remove {}: {}", bundle_dir(c.id), ec.message());
+    if (c.image_id != kHostImageId) release_image_dir_locked(c.image_id);
   }
   spdlog::info("container {} ({}) removed", c.name, c.id.substr(0, 12));
   fire_waiters(c.id, WaitCondition::kRemoved, ExitEvent{c.exit_code, ""});

@@ -36,11 +36,12 @@ Status Engine::start() {
   ev.data.fd = wake_.get();
   ::epoll_ctl(epoll_.get(), EPOLL_CTL_ADD, wake_.get(), &ev);
 
-  for (const char* dir : {"/containers", "/netns"}) {
+  for (const char* dir : {"/containers", "/netns", "/images"}) {
     std::error_code ec;
     std::filesystem::create_directories(cfg_.data_root + dir, ec);
     if (ec) return internal_error("create " + cfg_.data_root + dir + ": " + ec.message());
   }
+  clear_image_staging();
   BERTH_TRY(ensure_predefined());
   BERTH_TRY(reconcile_containers());
   BERTH_TRY(reconcile_links());

@@ -187,6 +187,47 @@ class Engine {
   };
   Result<TopResult> top_container(const std::string& term, const std::string& ps_args);
 
+  // ---- images (images.cc) ----
+
+  // `docker import`: a root file system tar (optionally compressed) at
+  // `archive_path` becomes a one-layer image tagged `repo_tag` ("" = none).
+  // Returns the image id. Nothing is left behind on error.
+  struct ImportRequest {
+    std::string archive_path;
+    std::string repo_tag;  // NAME[:TAG] as given
+    std::vector<std::string> changes;
+    std::string message;
+    std::string source = "-";
+  };
+  Result<std::string> import_image(const ImportRequest& req);
+
+  // `docker load`: the images of a `docker save` archive. `lines` receives
+  // what dockerd streams ("Loaded image: x:1", "Loaded image ID: sha256:…",
+  // the renaming notes); `progress(layer, done, total)` is called while a
+  // layer is extracted. All or nothing: a bad archive leaves no image.
+  using LayerProgress = std::function<void(const std::string& layer, uint64_t done, uint64_t total)>;
+  Status load_images(const std::string& archive_path, std::vector<std::string>& lines,
+                     const LayerProgress& progress = {});
+
+  // Docker's lookup: name[:tag], full id (with or without sha256:), unique
+  // id prefix. NotFound "No such image: ubuntu:latest".
+  Result<store::ImageRecord> find_image(const std::string& term);
+  Result<std::vector<store::ImageRecord>> list_images();
+  // Number of containers (any state) created from each image id.
+  std::map<std::string, int> image_usage();
+
+  // `docker rmi`: Docker's untag/delete rules and conflict messages.
+  struct ImageDeleteItem {
+    std::string untagged;
+    std::string deleted;
+  };
+  Result<std::vector<ImageDeleteItem>> remove_image(const std::string& term, bool force);
+  // `docker tag SOURCE TARGET`.
+  Status tag_image(const std::string& source, const std::string& target);
+
+  // <data-root>/images/<hex>: layers/0 … layers/N-1.
+  std::string image_dir(const std::string& id) const;
+
   // Stops the reaper thread; running containers keep running (live restore).
   void shutdown();
   ~Engine();
@@ -217,6 +258,9 @@ class Engine {
   Status start_locked(store::ContainerRecord& c);
   void teardown_network_locked(const store::ContainerRecord& c);
   std::string bundle_dir(const std::string& id) const;
+  void clear_image_staging();
+  Result<store::ImageRecord> find_image_locked(const std::string& term);
+  void release_image_dir_locked(const std::string& image_id);
   void watch(const store::ContainerRecord& c);
   void reaper_loop();
   void handle_exit(const std::string& id);

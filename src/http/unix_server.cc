@@ -1,6 +1,7 @@
 // Accept loop and per-connection coroutine of UnixServer.
 #include "http/unix_server.h"
 
+#include <stdlib.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -10,7 +11,9 @@
 #include <boost/asio/strand.hpp>
 #include <boost/asio/write.hpp>
 #include <boost/asio/use_awaitable.hpp>
+#include <boost/beast/core/file.hpp>
 #include <boost/beast/core/flat_buffer.hpp>
+#include <boost/beast/http/file_body.hpp>
 #include <spdlog/spdlog.h>
 
 namespace berth::http {
@@ -20,9 +23,11 @@ namespace beast = boost::beast;
 using stream = asio::local::stream_protocol;
 
 struct UnixServer::State {
-  explicit State(asio::io_context& io, Handler h) : acceptor(io), handler(std::move(h)) {}
+  explicit State(asio::io_context& io, Handler h, BodySpool sp)
+      : acceptor(io), handler(std::move(h)), spool(std::move(sp)) {}
   stream::acceptor acceptor;
   Handler handler;
+  BodySpool spool;
 };
 
 namespace {
@@ -48,11 +53,62 @@ class SocketChunkWriter : public ChunkWriter {
 asio::awaitable<void> serve(stream::socket sock, std::shared_ptr<UnixServer::State> st) {
   beast::flat_buffer buf;
   for (;;) {
-    beast::http::request_parser<beast::http::string_body> parser;
-    parser.body_limit(64 * 1024 * 1024);
     boost::system::error_code ec;
-    co_await beast::http::async_read(sock, buf, parser,
-                                     asio::redirect_error(asio::use_awaitable, ec));
+    beast::http::request_parser<beast::http::empty_body> head_parser;
+    co_await beast::http::async_read_header(sock, buf, head_parser,
+                                            asio::redirect_error(asio::use_awaitable, ec));
+    Request req;
+    std::string spool_file;
+    if (!ec) {
+      head_parser.get().erase(kBodyFileHeader);  // only the server sets it
+      if (head_parser.get()[beast::http::field::expect] == "100-continue") {
+        static const char kContinue[] = "HTTP/1.1 100 Continue\r\n\r\n";
+        co_await asio::async_write(sock, asio::buffer(kContinue, sizeof kContinue - 1),
+                                   asio::redirect_error(asio::use_awaitable, ec));
+      }
+    }
+    std::string spool_dir;
+    if (!ec && st->spool) {
+      Request head_only{head_parser.get().base()};
+      spool_dir = st->spool(head_only);
+    }
+    if (!ec && !spool_dir.empty()) {
+      // A large upload goes to a file, never into memory.
+      char tmpl[] = "/upload-XXXXXX";
+      spool_file = spool_dir + tmpl;
+      std::vector<char> path(spool_file.begin(), spool_file.end());
+      path.push_back('\0');
+      const int fd = ::mkstemp(path.data());
+      if (fd >= 0) ::close(fd);
+      spool_file = path.data();
+      beast::http::request_parser<beast::http::file_body> fparser{std::move(head_parser)};
+      fparser.body_limit(std::uint64_t{1} << 40);
+      fparser.get().body().open(spool_file.c_str(), beast::file_mode::write, ec);
+      if (!ec) {
+        co_await beast::http::async_read(sock, buf, fparser,
+                                         asio::redirect_error(asio::use_awaitable, ec));
+      }
+      if (!ec) {
+        fparser.get().body().close();
+        req = Request{fparser.get().base()};
+        req.set(kBodyFileHeader, spool_file);
+      }
+    } else if (!ec) {
+      beast::http::request_parser<beast::http::string_body> parser{std::move(head_parser)};
+      parser.body_limit(64 * 1024 * 1024);
+      co_await beast::http::async_read(sock, buf, parser,
+                                       asio::redirect_error(asio::use_awaitable, ec));
+      if (!ec) req = parser.release();
+    }
+    // Removes the spooled body when this request is done, however it ends.
+    struct Unlink {
+      std::string path;
+      void now() {
+        if (!path.empty()) ::unlink(path.c_str());
+        path.clear();
+      }
+      ~Unlink() { now(); }
+    } unlink_spool{spool_file};
     if (ec) {
       if (ec != beast::http::error::end_of_stream && ec != asio::error::eof &&
           ec != asio::error::connection_reset && ec != asio::error::operation_aborted) {
@@ -66,7 +122,6 @@ asio::awaitable<void> serve(stream::socket sock, std::shared_ptr<UnixServer::Sta
       }
       co_return;
     }
-    Request req = parser.release();
     Reply reply;
     try {
       reply = st->handler(req);
@@ -88,6 +143,9 @@ asio::awaitable<void> serve(stream::socket sock, std::shared_ptr<UnixServer::Sta
         reply.response.body() = "{\"message\":\"internal error\"}\n";
       }
     }
+    // The upload is gone before the client hears the answer (a streamed
+    // reply still reads it: dropped when the stream ends).
+    if (!reply.stream) unlink_spool.now();
     Response& res = reply.response;
     if (reply.hijack) {
       // The 101 is written raw; from then on the socket belongs to hijack.
@@ -116,6 +174,7 @@ asio::awaitable<void> serve(stream::socket sock, std::shared_ptr<UnixServer::Sta
       SocketChunkWriter w(sock);
       try {
         co_await reply.stream(w);
+        unlink_spool.now();
       } catch (const std::exception& e) {
         spdlog::error("stream for {} threw: {}", std::string(req.target()), e.what());
       }
@@ -171,8 +230,9 @@ asio::awaitable<void> accept_loop(std::shared_ptr<UnixServer::State> st) {
 
 }  // namespace
 
-UnixServer::UnixServer(asio::io_context& io, std::string path, Handler handler)
-    : state_(std::make_shared<State>(io, std::move(handler))), path_(std::move(path)) {}
+UnixServer::UnixServer(asio::io_context& io, std::string path, Handler handler, BodySpool spool)
+    : state_(std::make_shared<State>(io, std::move(handler), std::move(spool))),
+      path_(std::move(path)) {}
 
 UnixServer::~UnixServer() { stop(); }
 

@@ -55,9 +55,17 @@ struct Reply {
 // should not block for long: waiting belongs in `stream`.
 using Handler = std::function<Reply(Request&)>;
 
+// Decides, from a request's head, where a large upload goes: a directory to
+// spool the body into (a temporary file there, named in the request's
+// kBodyFileHeader field, removed once the reply is written), or "" to read
+// it into memory (up to 64 MiB). For image archives, which can be larger.
+using BodySpool = std::function<std::string(const Request& head)>;
+inline constexpr const char* kBodyFileHeader = "X-Berth-Body-File";
+
 class UnixServer {
  public:
-  UnixServer(boost::asio::io_context& io, std::string path, Handler handler);
+  UnixServer(boost::asio::io_context& io, std::string path, Handler handler,
+             BodySpool spool = {});
   ~UnixServer();
 
   // Binds the socket (replacing a stale socket file) with mode 0660 and

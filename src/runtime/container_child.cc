@@ -26,6 +26,7 @@
 #include <sys/mount.h>
 #include <sys/prctl.h>
 #include <sys/stat.h>
+#include <sys/sysmacros.h>
 #include <sys/syscall.h>
 #include <unistd.h>
 
@@ -177,6 +178,113 @@ void mask_paths() {
   }
 }
 
+// A directory (and its parents) inside the new root; an existing entry of
+// another type is left for the mount to complain about.
+void make_dirs(const std::string& path) {
+  for (size_t pos = 1; pos <= path.size(); ++pos) {
+    if (pos != path.size() && path[pos] != '/') continue;
+    const std::string part = path.substr(0, pos);
+    if (::mkdir(part.c_str(), 0755) != 0 && errno != EEXIST) fail_errno("mkdir " + part);
+  }
+}
+
+// A plain file to mount over, inside the new root. A symlink there (an
+// image's /etc/resolv.conf → /run/…) is replaced: following it would leave
+// the root before pivot_root.
+void make_mount_file(const std::string& path) {
+  struct stat st {};
+  if (::lstat(path.c_str(), &st) == 0) {
+    if (!S_ISLNK(st.st_mode)) return;
+    if (::unlink(path.c_str()) != 0) fail_errno("unlink " + path);
+  }
+  const int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_NOFOLLOW | O_CLOEXEC, 0644);
+  if (fd < 0) fail_errno("create " + path);
+  ::close(fd);
+}
+
+// Docker's /dev (moby oci/defaults.go + runc's default devices): a tmpfs
+// with the six character devices, /dev/tty, devpts with its own ptmx,
+// /dev/shm and /dev/mqueue mount points, the /proc/self/fd links, and the
+// container's terminal as /dev/console.
+void populate_dev(const std::string& root, int tty_fd) {
+  const std::string dev = root + "/dev";
+  make_dirs(dev);
+  if (::mount("tmpfs", dev.c_str(), "tmpfs", MS_NOSUID | MS_STRICTATIME, "mode=755,size=65536k") != 0) {
+    fail_errno("mount tmpfs on /dev");
+  }
+  struct Node {
+    const char* name;
+    unsigned major, minor;
+  };
+  static constexpr Node kNodes[] = {{"null", 1, 3},   {"zero", 1, 5},    {"full", 1, 7},
+                                    {"random", 1, 8}, {"urandom", 1, 9}, {"tty", 5, 0}};
+  for (const Node& n : kNodes) {
+    const std::string p = dev + "/" + n.name;
+    if (::mknod(p.c_str(), S_IFCHR | 0666, makedev(n.major, n.minor)) != 0) fail_errno("mknod " + p);
+    if (::chmod(p.c_str(), 0666) != 0) fail_errno("chmod " + p);
+  }
+  for (const char* d : {"/pts", "/shm", "/mqueue"}) make_dirs(dev + d);
+  if (::mount("devpts", (dev + "/pts").c_str(), "devpts", MS_NOSUID | MS_NOEXEC,
+              "newinstance,ptmxmode=0666,mode=0620,gid=5") != 0) {
+    fail_errno("mount devpts on /dev/pts");
+  }
+  static constexpr std::pair<const char*, const char*> kLinks[] = {
+      {"pts/ptmx", "ptmx"},          {"/proc/self/fd", "fd"},       {"/proc/self/fd/0", "stdin"},
+      {"/proc/self/fd/1", "stdout"}, {"/proc/self/fd/2", "stderr"}, {"/proc/kcore", "core"}};
+  for (const auto& [target, name] : kLinks) {
+    if (::symlink(target, (dev + "/" + name).c_str()) != 0) fail_errno(std::string("symlink /dev/") + name);
+  }
+  if (tty_fd >= 0) {
+    char buf[256] = {};
+    const std::string link = "/proc/self/fd/" + std::to_string(tty_fd);
+    const ssize_t n = ::readlink(link.c_str(), buf, sizeof buf - 1);
+    if (n > 0) {
+      make_mount_file(dev + "/console");
+      if (::mount(buf, (dev + "/console").c_str(), nullptr, MS_BIND, nullptr) != 0) {
+        fail_errno("bind the terminal on /dev/console");
+      }
+    }
+  }
+}
+
+// The root file system of an imported image: overlay of its layers and the
+// container's writable layer, /dev, the bundle's /etc files, then
+// pivot_root (the old root is detached, so nothing of the host's mounts —
+// other containers' netns files among them — stays reachable).
+void enter_image_rootfs(const ChildPlan& plan) {
+  const ProcessSpec& spec = *plan.spec;
+  const std::string& root = spec.rootfs;
+  std::string opts = "lowerdir=";
+  for (size_t i = 0; i < spec.lower_dirs.size(); ++i) {
+    if (i) opts += ':';
+    opts += spec.lower_dirs[i];
+  }
+  opts += ",upperdir=" + spec.upper_dir + ",workdir=" + spec.work_dir;
+  if (::mount("overlay", root.c_str(), "overlay", 0, opts.c_str()) != 0) {
+    fail_errno("mount overlay on " + root + " (" + std::to_string(spec.lower_dirs.size()) + " layers)");
+  }
+  for (const char* d : {"/proc", "/sys", "/etc", "/tmp"}) make_dirs(root + d);
+  populate_dev(root, plan.tty_fd);
+  const std::pair<const std::string*, const char*> files[] = {
+      {&spec.hosts_file, "/etc/hosts"},
+      {&spec.hostname_file, "/etc/hostname"},
+      {&spec.resolv_conf_file, "/etc/resolv.conf"}};
+  for (const auto& [source, target] : files) {
+    if (source->empty()) continue;
+    const std::string t = root + target;
+    make_mount_file(t);
+    if (::mount(source->c_str(), t.c_str(), nullptr, MS_BIND, nullptr) != 0) {
+      fail_errno("bind-mount " + *source + " on " + target);
+    }
+  }
+  if (::chdir(root.c_str()) != 0) fail_errno("chdir " + root);
+  // pivot_root(".", "."): the old root ends up on top of the new one and is
+  // detached at once (runc's trick; no directory for the old root needed).
+  if (::syscall(SYS_pivot_root, ".", ".") != 0) fail_errno("pivot_root " + root);
+  if (::umount2(".", MNT_DETACH) != 0) fail_errno("detach the old root");
+  if (::chdir("/") != 0) fail_errno("chdir /");
+}
+
 ExecUser resolve(const std::string& spec) {
   // Absent files are empty: a numeric user still works, a name does not.
   auto passwd = read_file("/etc/passwd");
@@ -235,16 +343,13 @@ void run_container_child(const ChildPlan& plan) {
     fail_errno("make / private");
   }
   if (!host_image) {
-    // TODO(image issue): mount the overlay of spec.rootfs, bind-mount the
-    // bundle files, berth-init and /dev into it, pivot_root, detach the old
-    // root, then continue with mount_proc_and_ipc(). Until then only the
-    // built-in `host` image runs.
-    fail('A', "imported images are not supported yet: rootfs " + spec.rootfs);
+    enter_image_rootfs(plan);
+  } else {
+    bind_file(spec.hosts_file, "/etc/hosts", host_image);
+    bind_file(spec.hostname_file, "/etc/hostname", host_image);
+    bind_file(spec.resolv_conf_file, "/etc/resolv.conf", host_image);
+    detach_mounts_under(plan.data_root);
   }
-  bind_file(spec.hosts_file, "/etc/hosts", host_image);
-  bind_file(spec.hostname_file, "/etc/hostname", host_image);
-  bind_file(spec.resolv_conf_file, "/etc/resolv.conf", host_image);
-  detach_mounts_under(plan.data_root);
   mount_proc_and_ipc();
   mount_sys(spec.privileged);
   if (!spec.privileged) mask_paths();

@@ -61,6 +61,12 @@ struct ProcessSpec {
   int console_rows = 0, console_cols = 0;  // initial pty size; 0 = kernel default
   std::string netns_path;  // bind-mounted netns to join; "" = stay in berthd's netns (--net=host)
   std::string rootfs;      // "" = the host's file system (the built-in `host` image)
+  // An imported image: `rootfs` (an existing empty directory) becomes an
+  // overlay of lower_dirs (topmost first) with upper_dir/work_dir (existing
+  // directories on the same file system) inside the container's mount
+  // namespace, then the container pivot_roots into it.
+  std::vector<std::string> lower_dirs;
+  std::string upper_dir, work_dir;
   // Files in bundle_dir to bind over /etc/hosts, /etc/hostname and
   // /etc/resolv.conf; "" = leave that file alone.
   std::string hosts_file, hostname_file, resolv_conf_file;

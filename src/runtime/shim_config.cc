@@ -31,6 +31,9 @@ std::string encode_shim_config(const ShimConfig& c) {
       {"console_cols", s.console_cols},
       {"netns_path", s.netns_path},
       {"rootfs", s.rootfs},
+      {"lower_dirs", s.lower_dirs},
+      {"upper_dir", s.upper_dir},
+      {"work_dir", s.work_dir},
       {"hosts_file", s.hosts_file},
       {"hostname_file", s.hostname_file},
       {"resolv_conf_file", s.resolv_conf_file},
@@ -63,6 +66,9 @@ Result<ShimConfig> decode_shim_config(std::string_view text) {
     get_to(j, "console_cols", s.console_cols);
     get_to(j, "netns_path", s.netns_path);
     get_to(j, "rootfs", s.rootfs);
+    if (j.contains("lower_dirs")) get_to(j, "lower_dirs", s.lower_dirs);
+    if (j.contains("upper_dir")) get_to(j, "upper_dir", s.upper_dir);
+    if (j.contains("work_dir")) get_to(j, "work_dir", s.work_dir);
     get_to(j, "hosts_file", s.hosts_file);
     get_to(j, "hostname_file", s.hostname_file);
     get_to(j, "resolv_conf_file", s.resolv_conf_file);

@@ -5,6 +5,7 @@
 #include <cstdint>
 #include <map>
 #include <string>
+#include <vector>
 
 namespace berth::store {
 
@@ -91,6 +92,24 @@ struct EndpointRecord {
   std::string mac;
   std::string gateway;      // "" on internal networks
   bool static_ip = false;
+};
+
+}  // namespace berth::store
+
+namespace berth::store {
+
+// An image: its config blob (whose sha256 is the id) and the number of layer
+// directories under <data-root>/images/<hex>/layers/ (0 … layers-1, lowest
+// first). Tags live in image_tags, "name:tag" → image id.
+struct ImageRecord {
+  std::string id;       // "sha256:<hex>"
+  int64_t created = 0;  // unix nanoseconds, from the config's "created"
+  int64_t size = 0;     // bytes of file content in all layers
+  int layers = 0;
+  std::string config;   // the config blob as loaded
+  int64_t loaded = 0;   // unix nanoseconds of import/load
+  std::vector<std::string> tags;        // ordered by tagging time
+  int64_t last_tag_time = 0;
 };
 
 }  // namespace berth::store

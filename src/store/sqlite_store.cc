@@ -97,6 +97,22 @@ CREATE TABLE container_flags (
   manually_stopped INTEGER NOT NULL DEFAULT 0
 );
 )sql",
+    // 4: images and their tags (image issue)
+    R"sql(
+CREATE TABLE images (
+  id TEXT PRIMARY KEY,
+  created INTEGER NOT NULL,
+  size INTEGER NOT NULL,
+  layers INTEGER NOT NULL,
+  config TEXT NOT NULL,
+  loaded INTEGER NOT NULL
+);
+CREATE TABLE image_tags (
+  ref TEXT PRIMARY KEY,
+  image_id TEXT NOT NULL REFERENCES images(id) ON DELETE CASCADE,
+  tagged INTEGER NOT NULL
+);
+)sql",
 };
 
 std::string map_to_json(const std::map<std::string, std::string>& m) {

@@ -58,6 +58,18 @@ class SqliteStore {
   Status set_manually_stopped(const std::string& container_id, bool stopped);
   Result<bool> manually_stopped(const std::string& container_id);
 
+  // Images (sqlite_images.cc). insert_image adds the row when the id is new
+  // and points each tag at it (moving a tag from another image); returns the
+  // ids of images whose tag was moved away. delete_image removes the row and
+  // its tags.
+  Result<std::vector<std::string>> insert_image(const ImageRecord& img,
+                                                const std::vector<std::string>& tags);
+  Status tag_image(const std::string& id, const std::string& ref);  // moves the tag
+  Status untag_image(const std::string& ref);                       // NotFound if unknown
+  Status delete_image(const std::string& id);
+  Result<std::vector<ImageRecord>> list_images();  // with tags, newest first
+  Result<std::optional<ImageRecord>> get_image(const std::string& id);
+
   // Dumps every table as text rows, for tests that prove nothing changed.
   Result<std::string> dump();
 
