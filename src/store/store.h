@@ -52,6 +52,13 @@ class SqliteStore {
   Status delete_endpoints(const std::string& container_id);
   Result<std::vector<EndpointRecord>> list_endpoints();  // all, ordered by container, ifname
 
+  // Published ports of running containers, inserted together (all or none);
+  // a host address/port/protocol held twice fails with Conflict (Docker's
+  // "port is already allocated" text).
+  Status insert_ports(const std::vector<PortRecord>& ports);
+  Status delete_ports(const std::string& container_id);
+  Result<std::vector<PortRecord>> list_ports();  // all, by container, in insertion order
+
   // Dumps every table as text rows, for tests that prove nothing changed.
   Result<std::string> dump();
 
