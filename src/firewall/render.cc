@@ -6,6 +6,7 @@
 // only ever drops packets going to or coming from its own bridges, so other
 // software's forwarding on the host keeps working. docs/firewall.md shows an
 // example and explains each chain.
+#include <algorithm>
 #include <set>
 #include <string_view>
 
@@ -130,8 +131,10 @@ void render_sets(std::string& o, const Ruleset& rs) {
   o += "\t}\n\n";
 }
 
-void render_base_chains(std::string& o, ProxyMode mode) {
-  const bool always = mode == ProxyMode::kAlways;
+void render_base_chains(std::string& o, const Ruleset& rs) {
+  const bool always = rs.mode == ProxyMode::kAlways;
+  const bool any_external = std::any_of(rs.networks.begin(), rs.networks.end(),
+                                        [](const BridgeNetwork& n) { return !n.internal; });
   // Docker 28's guard: nothing addressed to 127.0.0.0/8 may arrive from
   // another interface (with route_localnet on, DNAT would otherwise make a
   // port published on 127.0.0.1 reachable from other hosts).
@@ -165,7 +168,7 @@ void render_base_chains(std::string& o, ProxyMode mode) {
        "\t\ttype nat hook postrouting priority srcnat; policy accept;\n";
   // A host-local client on 127.0.0.1 DNATed into a bridge: the container
   // must answer the gateway, not its own loopback.
-  if (!always) {
+  if (!always && any_external) {
     o += "\t\toifname @bridges ip saddr 127.0.0.0/8 counter masquerade comment \"LOOPBACK\"\n";
   }
   o += "\t\tiifname vmap @nat-postrouting-out-jumps\n"
@@ -301,7 +304,7 @@ std::string render(const Ruleset& rs) {
   o += render_delete();
   o += "table ip berth {\n";
   render_sets(o, rs);
-  render_base_chains(o, rs.mode);
+  render_base_chains(o, rs);
   for (const auto& n : rs.networks) render_network(o, n);
   o += "}\n";
   return o;
