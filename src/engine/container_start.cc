@@ -120,6 +120,7 @@ Status Engine::start_locked(store::ContainerRecord& c) {
   if (!spec.ok()) return spec.error();
   const std::string bundle = bundle_dir(c.id);
   std::error_code ec;
+  const bool bundle_existed = fs::exists(bundle);
   fs::create_directories(bundle, ec);
   fs::create_directories(cfg_.data_root + "/netns", ec);
   if (ec) return internal_error("create " + bundle + ": " + ec.message());
@@ -169,6 +170,12 @@ Status Engine::start_locked(store::ContainerRecord& c) {
     for (auto it = undo.rbegin(); it != undo.rend(); ++it) (*it)();
     return e;
   };
+  if (!bundle_existed) {
+    undo.push_back([bundle] {
+      std::error_code e;
+      fs::remove_all(bundle, e);
+    });
+  }
 
   if (own_netns) {
     if (fs::exists(netns_path)) (void)runtime::remove_netns(netns_path);  // a stale one

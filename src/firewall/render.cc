@@ -94,6 +94,14 @@ void render_sets(std::string& o, const Ruleset& rs) {
   o += "\tset bridges {\n\t\ttype ifname\n";
   elements(o, bridges);
   o += "\t}\n\n";
+  // Bridge . subnet of every non-internal network, for the hairpin rule.
+  std::vector<std::string> subnets;
+  for (const auto& n : rs.networks) {
+    if (!n.internal) subnets.push_back(quoted(n.bridge) + " . " + ipam::to_string(n.subnet));
+  }
+  o += "\tset bridge-subnets {\n\t\ttype ifname . ipv4_addr\n\t\tflags interval\n";
+  elements(o, subnets);
+  o += "\t}\n\n";
   // Container address . protocol . port of each published port, accepted into
   // the bridge after DNAT. Filled by the ports issue with element deltas.
   std::vector<std::string> published, dnat_host, dnat_any;
@@ -171,6 +179,14 @@ void render_base_chains(std::string& o, const Ruleset& rs) {
   if (!always && any_external) {
     o += "\t\toifname @bridges ip saddr 127.0.0.0/8 counter masquerade comment \"LOOPBACK\"\n";
   }
+  // A container reaching a published port on its own bridge through a host
+  // address: the reply must come back through the host. Matched by the
+  // output bridge and source subnet, not by iifname: br_netfilter hands
+  // bridged (hairpinned) packets to postrouting without an input device.
+  if (any_external) {
+    o += "\t\tct status dnat oifname . ip saddr @bridge-subnets counter masquerade comment "
+         "\"HAIRPIN\"\n";
+  }
   o += "\t\tiifname vmap @nat-postrouting-out-jumps\n"
        "\t}\n\n"
        "\tchain nat-ports {\n";
@@ -217,9 +233,7 @@ void render_network(std::string& o, const BridgeNetwork& n) {
     chain_comment(o, n);
     o += "\t\toifname != " + br + " ip saddr " + ipam::to_string(n.subnet) +
          " counter masquerade comment \"MASQUERADE\"\n";
-    // A container reaching a published port of its own bridge through a
-    // host address: the reply must come back through the host.
-    o += "\t\toifname " + br + " ct status dnat counter masquerade comment \"HAIRPIN\"\n";
+
     o += "\t}\n";
   }
 }
