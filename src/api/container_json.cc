@@ -2,6 +2,9 @@
 // State, Config, NetworkSettings; network.EndpointSettings; Summary).
 #include "api/container_json.h"
 
+#include <map>
+#include <set>
+
 #include <algorithm>
 #include <regex>
 
@@ -141,9 +144,17 @@ ojson network_settings(const ContainerView& v, ApiVersion ver, bool summary) {
   ns["SandboxKey"] = running ? c.netns_path : "";
   ojson ports = ojson::object();
   if (running) {
+    // Docker's nat.PortMap: every exposed port, with its host bindings or null.
+    std::map<std::string, ojson> pm;
     if (auto ex = config.find("ExposedPorts"); ex != config.end() && ex->is_object()) {
-      for (auto it = ex->begin(); it != ex->end(); ++it) ports[it.key()] = nullptr;
+      for (auto it = ex->begin(); it != ex->end(); ++it) pm[it.key()] = nullptr;
     }
+    for (const auto& p : v.ports) {
+      auto& list = pm[std::to_string(p.container_port) + "/" + p.proto];
+      if (list.is_null()) list = ojson::array();
+      list.push_back(ojson{{"HostIp", p.host_ip}, {"HostPort", std::to_string(p.host_port)}});
+    }
+    for (auto& [k, val] : pm) ports[k] = std::move(val);
   }
   ns["Ports"] = ports;
   ns["HairpinMode"] = false;
@@ -373,13 +384,23 @@ ojson container_summary_json(const ContainerView& v, ApiVersion ver) {
   j["ImageID"] = c.image_id;
   j["Command"] = command_text(process_args(stored));
   j["Created"] = c.created / 1000000000;
-  // Exposed but unpublished ports show as {"PrivatePort":80,"Type":"tcp"}
-  // while the container runs (published bindings come with the ports issue).
+  // Published ports show as {"IP":"0.0.0.0","PrivatePort":80,"PublicPort":
+  // 8080,"Type":"tcp"}, exposed but unpublished ones as {"PrivatePort":80,
+  // "Type":"tcp"}, while the container runs.
   ojson ports = ojson::array();
   if (c.status == "running") {
+    std::set<std::string> published;
+    for (const auto& p : v.ports) {
+      ports.push_back(ojson{{"IP", p.host_ip},
+                            {"PrivatePort", p.container_port},
+                            {"PublicPort", p.host_port},
+                            {"Type", p.proto}});
+      published.insert(std::to_string(p.container_port) + "/" + p.proto);
+    }
     if (auto ex = stored.find("ExposedPorts"); ex != stored.end() && ex->is_object()) {
       for (auto it = ex->begin(); it != ex->end(); ++it) {
         const std::string& key = it.key();
+        if (published.count(key)) continue;
         const auto slash = key.find('/');
         ojson port;
         try {

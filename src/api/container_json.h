@@ -26,6 +26,7 @@ struct ContainerView {
   const store::ContainerRecord* c = nullptr;
   std::vector<store::EndpointRecord> endpoints;      // active endpoints
   std::vector<store::NetworkRecord> networks;        // every network (names, ids, flags)
+  std::vector<store::PortRecord> ports;              // published ports while running
   std::string bundle_dir;
   int64_t now = 0;
 };

@@ -102,6 +102,9 @@ ContainerView Router::view_of(const store::ContainerRecord& c, int64_t now) {
   v.c = &c;
   if (auto eps = engine_.endpoints_of(c.id); eps.ok()) v.endpoints = std::move(*eps);
   if (auto nets = engine_.list_networks(); nets.ok()) v.networks = std::move(*nets);
+  if (c.status == "running") {
+    if (auto ports = engine_.ports_of(c.id); ports.ok()) v.ports = std::move(*ports);
+  }
   v.bundle_dir = engine_.config().data_root + "/containers/" + c.id;
   v.now = now;
   return v;

@@ -27,6 +27,7 @@
 #include "engine/engine.h"
 #include "firewall/firewall.h"
 #include "netlink/netlink.h"
+#include "proxy/proxy.h"
 #include "store/store.h"
 
 namespace berth::daemon {
@@ -154,6 +155,15 @@ int run(const DaemonConfig& cfg) {
   ecfg.ip_forward = cfg.ip_forward;
   ecfg.resolv_conf = cfg.resolv_conf;
   ecfg.dns = cfg.dns;
+  ecfg.proxy_mode = cfg.userland_proxy == "always"  ? firewall::ProxyMode::kAlways
+                    : cfg.userland_proxy == "false" ? firewall::ProxyMode::kFalse
+                                                    : firewall::ProxyMode::kTrue;
+  // One userland proxy for every published port, on its own thread. With
+  // --userland-proxy=false it only holds the ports.
+  proxy::Options popts;
+  popts.serve = cfg.userland_proxy != "false";
+  std::tie(popts.ephemeral_first, popts.ephemeral_last) = proxy::local_port_range();
+  proxy::Proxy port_proxy(popts);
   engine::Engine engine(ecfg, **store, **nl, fw);
 
   // The embedded DNS: its upstreams are the daemon's --dns, else the
@@ -179,6 +189,7 @@ int run(const DaemonConfig& cfg) {
     return 1;
   }
   engine.set_dns(&dns_server);
+  engine.set_proxy(&port_proxy);
   if (auto st = engine.start(); !st.ok()) {
     spdlog::critical("start: {}", st.error().message());
     return 1;

@@ -77,6 +77,7 @@ Status loopback_up(const std::string& netns_path) {
 }  // namespace
 
 void Engine::teardown_network_locked(const store::ContainerRecord& c) {
+  unpublish_ports_locked(c.id);
   auto eps = endpoints_of(c.id);
   if (eps.ok()) {
     for (const auto& e : *eps) {
@@ -121,6 +122,7 @@ Status Engine::start_locked(store::ContainerRecord& c) {
   if (!spec.ok()) return spec.error();
   const std::string bundle = bundle_dir(c.id);
   std::error_code ec;
+  const bool bundle_existed = fs::exists(bundle);
   fs::create_directories(bundle, ec);
   fs::create_directories(cfg_.data_root + "/netns", ec);
   if (ec) return internal_error("create " + bundle + ": " + ec.message());
@@ -170,6 +172,12 @@ Status Engine::start_locked(store::ContainerRecord& c) {
     for (auto it = undo.rbegin(); it != undo.rend(); ++it) (*it)();
     return e;
   };
+  if (!bundle_existed) {
+    undo.push_back([bundle] {
+      std::error_code e;
+      fs::remove_all(bundle, e);
+    });
+  }
 
   if (own_netns) {
     if (fs::exists(netns_path)) (void)runtime::remove_netns(netns_path);  // a stale one
@@ -182,6 +190,8 @@ Status Engine::start_locked(store::ContainerRecord& c) {
 
   // 2. Addresses: one transaction for all endpoints of this container.
   std::vector<store::EndpointRecord> eps;
+  std::unique_ptr<proxy::Reservation> ports;  // released if start fails before publishing
+  std::string port_ip;
   if (!attachments.empty()) {
     auto all_eps = store_.list_endpoints();
     if (!all_eps.ok()) return fail(all_eps.error());
@@ -253,11 +263,22 @@ Status Engine::start_locked(store::ContainerRecord& c) {
     const std::string cid = c.id;
     undo.push_back([this, cid] { (void)store_.delete_endpoints(cid); });
 
-    // 3. Kernel: one veth pair per endpoint; the default route from the
-    // endpoint Docker would choose.
     std::vector<GatewayCandidate> cands;
     for (const auto& a : attachments) cands.push_back({a.net.name, a.req.gw_priority, a.net.internal});
     const int gw_index = choose_gateway(cands);
+
+    // Published ports, on the endpoint that has the default route: held now,
+    // before any kernel object, so a conflict leaves nothing behind.
+    if (gw_index >= 0) {
+      port_ip = eps[static_cast<size_t>(gw_index)].ip;
+      auto r = reserve_ports_locked(*spec, config, nlohmann::json::parse(c.host_config_json),
+                                    c.name, eps[static_cast<size_t>(gw_index)].id, port_ip);
+      if (!r.ok()) return fail(r.error());
+      ports = std::move(*r);
+    }
+
+    // 3. Kernel: one veth pair per endpoint; the default route from the
+    // endpoint Docker would choose.
     for (size_t i = 0; i < eps.size(); ++i) {
       netlink::EndpointSpec es;
       es.host_ifname = eps[i].host_ifname;
@@ -270,11 +291,16 @@ Status Engine::start_locked(store::ContainerRecord& c) {
       es.address = ipam::Ipv4{static_cast<uint32_t>(eps[i].ip_int)};
       es.prefix_len = eps[i].prefix_len;
       if (static_cast<int>(i) == gw_index) es.default_gateway = ipam::parse_ipv4(eps[i].gateway);
+      // A container reaching its own published port through the host.
+      es.hairpin = ports && static_cast<int>(i) == gw_index;
       if (auto st = netlink::setup_endpoint(nl_, es); !st.ok()) {
         return fail(st.error().wrap("failed to set up container networking"));
       }
       const std::string veth = es.host_ifname;
       undo.push_back([this, veth] { (void)netlink::teardown_endpoint(nl_, veth); });
+    }
+    if (auto st = publish_ports_locked(c, std::move(ports), port_ip, undo); !st.ok()) {
+      return fail(st.error());
     }
   }
 

@@ -44,6 +44,7 @@ Status Engine::start() {
   clear_image_staging();
   BERTH_TRY(ensure_predefined());
   BERTH_TRY(reconcile_containers());
+  restore_ports_locked();
   BERTH_TRY(reconcile_links());
   if (cfg_.ip_forward) {
     auto cur = netlink::read_sysctl("net/ipv4/ip_forward");
@@ -240,7 +241,30 @@ Status Engine::apply_firewall() {
     b.masquerade = n.masquerade;
     rs.networks.push_back(std::move(b));
   }
+  rs.mode = cfg_.proxy_mode;
+  if (auto ports = store_.list_ports(); ports.ok()) {
+    for (const auto& p : *ports) {
+      auto hip = ipam::parse_ipv4(p.host_ip);
+      auto cip = ipam::parse_ipv4(p.container_ip);
+      if (!hip || !cip) continue;
+      rs.ports.push_back({*hip, p.proto == "udp" ? 17 : 6, p.host_port, *cip, p.container_port});
+    }
+  }
   BERTH_TRY(firewall::validate(rs));
+  // Host-local clients on 127.0.0.1 reach containers through the kernel
+  // path unless the proxy is `always`: loopback-sourced packets may then be
+  // routed into berth's bridges (Docker sets the same for userland-proxy=false).
+  if (cfg_.proxy_mode != firewall::ProxyMode::kAlways) {
+    for (const auto& b : rs.networks) {
+      if (b.internal) continue;
+      const std::string key = "net/ipv4/conf/" + b.bridge + "/route_localnet";
+      if (auto cur = netlink::read_sysctl(key); cur.ok() && *cur != "1") {
+        if (auto st = netlink::write_sysctl(key, "1"); !st.ok()) {
+          spdlog::warn("{}: {}", key, st.error().message());
+        }
+      }
+    }
+  }
   // ICC off is enforced in the forward hook, which bridged traffic only
   // reaches while br_netfilter is on (Docker sets the same sysctl).
   const bool need_br_nf =

@@ -27,6 +27,7 @@
 #include "firewall/firewall.h"
 #include "ipam/ipam.h"
 #include "netlink/netlink.h"
+#include "proxy/proxy.h"
 #include "store/records.h"
 #include "store/store.h"
 
@@ -43,7 +44,15 @@ struct EngineConfig {
   std::string resolv_conf = "/etc/resolv.conf";
   std::string default_bridge_name = "berth0";
   std::vector<std::string> dns;  // --dns: the embedded DNS's upstreams (later issue)
+  // --userland-proxy: the nft shape for host-local clients (ports.cc).
+  firewall::ProxyMode proxy_mode = firewall::ProxyMode::kTrue;
 };
+
+// HostConfig.PortBindings (and PublishAllPorts over Config.ExposedPorts) as
+// the proxy's requests, in Docker's order (by port key). Docker's 400 texts
+// for malformed entries. Pure (ports.cc).
+Result<std::vector<proxy::Request>> port_requests(const nlohmann::json& config,
+                                                  const nlohmann::json& host_config);
 
 // POST /containers/create as the API decoded it: Docker's JSON, normalised
 // (NetworkMode "default" → "bridge", the "default" endpoint key moved).
@@ -232,6 +241,11 @@ class Engine {
   void shutdown();
   ~Engine();
 
+  // Published ports (ports.cc). The proxy holds every host port; without one
+  // (unit tests) ports are not published. Call before start().
+  void set_proxy(proxy::Proxy* p) { proxy_ = p; }
+  Result<std::vector<store::PortRecord>> ports_of(const std::string& container_id);
+
   // Problems found at start or since, for /info's Warnings.
   std::vector<std::string> warnings();
 
@@ -257,6 +271,19 @@ class Engine {
   Status reconcile_containers();
   Status start_locked(store::ContainerRecord& c);
   void teardown_network_locked(const store::ContainerRecord& c);
+  // Ports (ports.cc): reserve before kernel objects, then program and serve.
+  Result<std::unique_ptr<proxy::Reservation>> reserve_ports_locked(const ContainerSpec& s,
+                                                                   const nlohmann::json& config,
+                                                                   const nlohmann::json& host_config,
+                                                                   const std::string& ep_name,
+                                                                   const std::string& ep_id,
+                                                                   const std::string& container_ip);
+  Status publish_ports_locked(const store::ContainerRecord& c,
+                              std::unique_ptr<proxy::Reservation> r,
+                              const std::string& container_ip,
+                              std::vector<std::function<void()>>& undo);
+  void unpublish_ports_locked(const std::string& container_id);
+  void restore_ports_locked();
   std::string bundle_dir(const std::string& id) const;
   void clear_image_staging();
   Result<store::ImageRecord> find_image_locked(const std::string& term);
@@ -291,6 +318,7 @@ class Engine {
   store::SqliteStore& store_;
   netlink::Netlink& nl_;
   firewall::Firewall& fw_;
+  proxy::Proxy* proxy_ = nullptr;
   std::mutex mu_;
   std::vector<std::string> warnings_;
 

@@ -24,10 +24,30 @@ struct BridgeNetwork {
   bool masquerade = true;  // com.docker.network.bridge.enable_ip_masquerade
 };
 
-// Everything the table is rendered from. Later issues add endpoints and
-// published ports (rendered into maps, changed by deltas).
+// --userland-proxy: which path host-local clients take to a published port.
+//   kTrue   (default) the kernel path for every client, loopback included
+//           (route_localnet on berth's bridges, masquerade of 127/8 sources);
+//           the proxy holds the ports and serves what the kernel cannot.
+//   kFalse  the same rules; no proxy (the ports are only bound).
+//   kAlways Docker's shape: loopback and bridge-originated connections go
+//           through the proxy; no DNAT for them.
+enum class ProxyMode { kTrue, kFalse, kAlways };
+
+// One published port: host address (0 = every local address) . protocol .
+// port → container address . port. Rendered as map elements.
+struct PublishedPort {
+  ipam::Ipv4 host_ip{0};
+  int proto = 6;  // IPPROTO_TCP or IPPROTO_UDP
+  int host_port = 0;
+  ipam::Ipv4 container_ip{0};
+  int container_port = 0;
+};
+
+// Everything the table is rendered from.
 struct Ruleset {
   std::vector<BridgeNetwork> networks;  // rendered in this order
+  ProxyMode mode = ProxyMode::kTrue;
+  std::vector<PublishedPort> ports;  // rendered in this order (map elements)
 };
 
 // Checks what render() relies on: bridge names of 1..15 characters from
@@ -47,6 +67,16 @@ std::string render(const Ruleset& rs);
 
 // A script that removes the table if it exists.
 std::string render_delete();
+
+// One transaction that adds (or deletes) the map and set elements of the
+// given ports: the delta for a container's start (or stop). Empty when
+// `ports` is empty. Deleting an element that is not there fails the whole
+// transaction: the caller then re-renders the table.
+std::string render_ports_add(const std::vector<PublishedPort>& ports);
+std::string render_ports_delete(const std::vector<PublishedPort>& ports);
+
+// "tcp", "udp" (nft's names for the protocols berth publishes).
+std::string proto_name(int proto);
 
 // Applies scripts. NftFirewall runs `nft -f -`; tests/fakes has a recorder.
 class Firewall {

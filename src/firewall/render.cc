@@ -6,6 +6,7 @@
 // only ever drops packets going to or coming from its own bridges, so other
 // software's forwarding on the host keeps working. docs/firewall.md shows an
 // example and explains each chain.
+#include <algorithm>
 #include <set>
 #include <string_view>
 
@@ -59,6 +60,10 @@ std::string masquerade_chain(const BridgeNetwork& n) {
 
 bool has_masquerade(const BridgeNetwork& n) { return n.masquerade && !n.internal; }
 
+std::string published_element(const PublishedPort& p);
+std::string dnat_host_element(const PublishedPort& p);
+std::string dnat_any_element(const PublishedPort& p);
+
 // Appends `elements = { a,\n b }` in nft's own listing layout; nothing when
 // there are no elements (an empty `elements = { }` is a syntax error).
 void elements(std::string& o, const std::vector<std::string>& items) {
@@ -89,9 +94,38 @@ void render_sets(std::string& o, const Ruleset& rs) {
   o += "\tset bridges {\n\t\ttype ifname\n";
   elements(o, bridges);
   o += "\t}\n\n";
+  // Bridge . subnet of every non-internal network, for the hairpin rule.
+  std::vector<std::string> subnets;
+  for (const auto& n : rs.networks) {
+    if (!n.internal) subnets.push_back(quoted(n.bridge) + " . " + ipam::to_string(n.subnet));
+  }
+  o += "\tset bridge-subnets {\n\t\ttype ifname . ipv4_addr\n\t\tflags interval\n";
+  elements(o, subnets);
+  o += "\t}\n\n";
   // Container address . protocol . port of each published port, accepted into
   // the bridge after DNAT. Filled by the ports issue with element deltas.
-  o += "\tset published-ports {\n\t\ttype ipv4_addr . inet_proto . inet_service\n\t}\n\n";
+  std::vector<std::string> published, dnat_host, dnat_any;
+  std::set<std::string> seen;
+  for (const auto& p : rs.ports) {
+    if (seen.insert(published_element(p)).second) published.push_back(published_element(p));
+    if (p.host_ip.v == 0) {
+      dnat_any.push_back(dnat_any_element(p));
+    } else {
+      dnat_host.push_back(dnat_host_element(p));
+    }
+  }
+  o += "\tset published-ports {\n\t\ttype ipv4_addr . inet_proto . inet_service\n";
+  elements(o, published);
+  o += "\t}\n\n";
+  // DNAT of published ports: one map lookup per packet however many ports
+  // are published. Ports on one host address, and ports on every address.
+  o += "\tmap port-dnat {\n\t\ttype ipv4_addr . inet_proto . inet_service : ipv4_addr . "
+       "inet_service\n";
+  elements(o, dnat_host);
+  o += "\t}\n\n";
+  o += "\tmap port-dnat-any {\n\t\ttype inet_proto . inet_service : ipv4_addr . inet_service\n";
+  elements(o, dnat_any);
+  o += "\t}\n\n";
   // Packets leaving through a bridge (into the network) by oifname.
   o += "\tmap filter-forward-in-jumps {\n\t\ttype ifname : verdict\n";
   elements(o, in_jumps);
@@ -105,7 +139,17 @@ void render_sets(std::string& o, const Ruleset& rs) {
   o += "\t}\n\n";
 }
 
-void render_base_chains(std::string& o) {
+void render_base_chains(std::string& o, const Ruleset& rs) {
+  const bool always = rs.mode == ProxyMode::kAlways;
+  const bool any_external = std::any_of(rs.networks.begin(), rs.networks.end(),
+                                        [](const BridgeNetwork& n) { return !n.internal; });
+  // Docker 28's guard: nothing addressed to 127.0.0.0/8 may arrive from
+  // another interface (with route_localnet on, DNAT would otherwise make a
+  // port published on 127.0.0.1 reachable from other hosts).
+  o += "\tchain raw-prerouting {\n"
+       "\t\ttype filter hook prerouting priority raw; policy accept;\n"
+       "\t\tiifname != \"lo\" ip daddr 127.0.0.0/8 counter drop comment \"LOOPBACK GUARD\"\n"
+       "\t}\n\n";
   // A packet into a bridge is decided by that bridge's in-chain, which always
   // ends in a verdict; only packets to non-berth interfaces reach the
   // out-chain dispatch.
@@ -115,22 +159,42 @@ void render_base_chains(std::string& o) {
        "\t\tiifname vmap @filter-forward-out-jumps\n"
        "\t}\n\n";
   // Published ports: DNAT of packets to a local address, from outside
-  // (prerouting) or from the host itself (output; loopback is left to the
-  // userland proxy). nft 1.0.6 rejects `priority dstnat` on a nat output
-  // chain, hence -100 (the same number).
+  // (prerouting) or from the host itself (output). With the proxy `always`,
+  // loopback is left to the userland proxy, as Docker does. nft 1.0.6
+  // rejects `priority dstnat` on a nat output chain, hence -100 (the same
+  // number).
   o += "\tchain nat-prerouting {\n"
        "\t\ttype nat hook prerouting priority dstnat; policy accept;\n"
        "\t\tfib daddr type local jump nat-ports\n"
        "\t}\n\n"
        "\tchain nat-output {\n"
-       "\t\ttype nat hook output priority -100; policy accept;\n"
-       "\t\tip daddr != 127.0.0.0/8 fib daddr type local jump nat-ports\n"
-       "\t}\n\n"
+       "\t\ttype nat hook output priority -100; policy accept;\n";
+  o += always ? "\t\tip daddr != 127.0.0.0/8 fib daddr type local jump nat-ports\n"
+              : "\t\tfib daddr type local jump nat-ports\n";
+  o += "\t}\n\n"
        "\tchain nat-postrouting {\n"
-       "\t\ttype nat hook postrouting priority srcnat; policy accept;\n"
-       "\t\tiifname vmap @nat-postrouting-out-jumps\n"
+       "\t\ttype nat hook postrouting priority srcnat; policy accept;\n";
+  // A host-local client on 127.0.0.1 DNATed into a bridge: the container
+  // must answer the gateway, not its own loopback.
+  if (!always && any_external) {
+    o += "\t\toifname @bridges ip saddr 127.0.0.0/8 counter masquerade comment \"LOOPBACK\"\n";
+  }
+  // A container reaching a published port on its own bridge through a host
+  // address: the reply must come back through the host. Matched by the
+  // output bridge and source subnet, not by iifname: br_netfilter hands
+  // bridged (hairpinned) packets to postrouting without an input device.
+  if (any_external) {
+    o += "\t\tct status dnat oifname . ip saddr @bridge-subnets counter masquerade comment "
+         "\"HAIRPIN\"\n";
+  }
+  o += "\t\tiifname vmap @nat-postrouting-out-jumps\n"
        "\t}\n\n"
-       "\tchain nat-ports {\n"
+       "\tchain nat-ports {\n";
+  // Docker's "SKIP DNAT": with the proxy always on, containers reach
+  // published ports through it.
+  if (always) o += "\t\tiifname @bridges return comment \"SKIP DNAT\"\n";
+  o += "\t\tdnat ip to ip daddr . meta l4proto . th dport map @port-dnat\n"
+       "\t\tdnat ip to meta l4proto . th dport map @port-dnat-any\n"
        "\t}\n";
 }
 
@@ -169,11 +233,62 @@ void render_network(std::string& o, const BridgeNetwork& n) {
     chain_comment(o, n);
     o += "\t\toifname != " + br + " ip saddr " + ipam::to_string(n.subnet) +
          " counter masquerade comment \"MASQUERADE\"\n";
+
     o += "\t}\n";
   }
 }
 
+std::string published_element(const PublishedPort& p) {
+  return ipam::to_string(p.container_ip) + " . " + proto_name(p.proto) + " . " +
+         std::to_string(p.container_port);
+}
+std::string dnat_target(const PublishedPort& p) {
+  return ipam::to_string(p.container_ip) + " . " + std::to_string(p.container_port);
+}
+std::string dnat_host_element(const PublishedPort& p) {
+  return ipam::to_string(p.host_ip) + " . " + proto_name(p.proto) + " . " +
+         std::to_string(p.host_port) + " : " + dnat_target(p);
+}
+std::string dnat_any_element(const PublishedPort& p) {
+  return proto_name(p.proto) + " . " + std::to_string(p.host_port) + " : " + dnat_target(p);
+}
+
+// `add element` or `delete element` lines for the three containers of a
+// port (delete names only the key).
+std::string ports_delta(const std::vector<PublishedPort>& ports, bool add) {
+  std::string o;
+  const std::string verb = add ? "add element ip berth " : "delete element ip berth ";
+  std::set<std::string> seen;
+  for (const auto& p : ports) {
+    if (seen.insert(published_element(p)).second) {
+      o += verb + "published-ports { " + published_element(p) + " }\n";
+    }
+    if (p.host_ip.v == 0) {
+      o += verb + "port-dnat-any { " +
+           (add ? dnat_any_element(p)
+                : proto_name(p.proto) + " . " + std::to_string(p.host_port)) +
+           " }\n";
+    } else {
+      o += verb + "port-dnat { " +
+           (add ? dnat_host_element(p)
+                : ipam::to_string(p.host_ip) + " . " + proto_name(p.proto) + " . " +
+                      std::to_string(p.host_port)) +
+           " }\n";
+    }
+  }
+  return o;
+}
+
 }  // namespace
+
+std::string proto_name(int proto) { return proto == 17 ? "udp" : "tcp"; }
+
+std::string render_ports_add(const std::vector<PublishedPort>& ports) {
+  return ports_delta(ports, true);
+}
+std::string render_ports_delete(const std::vector<PublishedPort>& ports) {
+  return ports_delta(ports, false);
+}
 
 Status validate(const Ruleset& rs) {
   std::set<std::string> seen;
@@ -203,7 +318,7 @@ std::string render(const Ruleset& rs) {
   o += render_delete();
   o += "table ip berth {\n";
   render_sets(o, rs);
-  render_base_chains(o);
+  render_base_chains(o, rs);
   for (const auto& n : rs.networks) render_network(o, n);
   o += "}\n";
   return o;

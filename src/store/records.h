@@ -94,6 +94,17 @@ struct EndpointRecord {
   bool static_ip = false;
 };
 
+// A published port of a running container: host address ("0.0.0.0" for
+// every address) and port, protocol ("tcp"/"udp"), and where it leads.
+struct PortRecord {
+  std::string container_id;
+  std::string proto;
+  std::string host_ip;
+  int host_port = 0;
+  int container_port = 0;
+  std::string container_ip;
+};
+
 }  // namespace berth::store
 
 namespace berth::store {

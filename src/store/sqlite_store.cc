@@ -113,6 +113,18 @@ CREATE TABLE image_tags (
   tagged INTEGER NOT NULL
 );
 )sql",
+    // 5: published ports of running containers (NetworkSettings.Ports)
+    R"sql(
+CREATE TABLE port_bindings (
+  container_id TEXT NOT NULL REFERENCES containers(id) ON DELETE CASCADE,
+  proto TEXT NOT NULL,
+  host_ip TEXT NOT NULL,
+  host_port INTEGER NOT NULL,
+  container_port INTEGER NOT NULL,
+  container_ip TEXT NOT NULL,
+  PRIMARY KEY (proto, host_ip, host_port)
+);
+)sql",
 };
 
 std::string map_to_json(const std::map<std::string, std::string>& m) {
@@ -635,6 +647,64 @@ Result<std::vector<EndpointRecord>> SqliteStore::list_endpoints() {
   int rc;
   while ((rc = s.step()) == SQLITE_ROW) out.push_back(read_endpoint(s));
   if (rc != SQLITE_DONE) return db_error(db_, "list endpoints");
+  return out;
+}
+
+Status SqliteStore::insert_ports(const std::vector<PortRecord>& ports) {
+  std::lock_guard lock(mu_);
+  Transaction tx(db_);
+  if (!tx.began()) return db_error(db_, "begin");
+  for (const auto& p : ports) {
+    Stmt s(db_,
+           "INSERT INTO port_bindings (container_id, proto, host_ip, host_port, container_port, "
+           "container_ip) VALUES (?,?,?,?,?,?)");
+    if (!s.prepared()) return db_error(db_, "prepare insert port");
+    s.bind(1, p.container_id);
+    s.bind(2, p.proto);
+    s.bind(3, p.host_ip);
+    s.bind(4, int64_t{p.host_port});
+    s.bind(5, int64_t{p.container_port});
+    s.bind(6, p.container_ip);
+    if (s.step() != SQLITE_DONE) {
+      if (s.extended_code() == SQLITE_CONSTRAINT_PRIMARYKEY ||
+          s.extended_code() == SQLITE_CONSTRAINT_UNIQUE) {
+        return conflict("Bind for " + p.host_ip + ":" + std::to_string(p.host_port) +
+                        " failed: port is already allocated");
+      }
+      return db_error(db_, "insert port");
+    }
+  }
+  if (!tx.commit()) return db_error(db_, "commit");
+  return ok_status();
+}
+
+Status SqliteStore::delete_ports(const std::string& container_id) {
+  std::lock_guard lock(mu_);
+  Stmt s(db_, "DELETE FROM port_bindings WHERE container_id = ?");
+  s.bind(1, container_id);
+  if (s.step() != SQLITE_DONE) return db_error(db_, "delete ports");
+  return ok_status();
+}
+
+Result<std::vector<PortRecord>> SqliteStore::list_ports() {
+  std::lock_guard lock(mu_);
+  Stmt s(db_,
+         "SELECT container_id, proto, host_ip, host_port, container_port, container_ip FROM "
+         "port_bindings ORDER BY container_id, rowid");
+  if (!s.prepared()) return db_error(db_, "prepare list ports");
+  std::vector<PortRecord> out;
+  int rc;
+  while ((rc = s.step()) == SQLITE_ROW) {
+    PortRecord p;
+    p.container_id = s.text(0);
+    p.proto = s.text(1);
+    p.host_ip = s.text(2);
+    p.host_port = static_cast<int>(s.integer(3));
+    p.container_port = static_cast<int>(s.integer(4));
+    p.container_ip = s.text(5);
+    out.push_back(std::move(p));
+  }
+  if (rc != SQLITE_DONE) return db_error(db_, "list ports");
   return out;
 }
 

@@ -70,6 +70,13 @@ class SqliteStore {
   Result<std::vector<ImageRecord>> list_images();  // with tags, newest first
   Result<std::optional<ImageRecord>> get_image(const std::string& id);
 
+  // Published ports of running containers, inserted together (all or none);
+  // a host address/port/protocol held twice fails with Conflict (Docker's
+  // "port is already allocated" text).
+  Status insert_ports(const std::vector<PortRecord>& ports);
+  Status delete_ports(const std::string& container_id);
+  Result<std::vector<PortRecord>> list_ports();  // all, by container, in insertion order
+
   // Dumps every table as text rows, for tests that prove nothing changed.
   Result<std::string> dump();
 

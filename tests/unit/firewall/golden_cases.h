@@ -27,6 +27,14 @@ inline BridgeNetwork user_network(std::string id, std::string bridge, const char
   return {.id = std::move(id), .bridge = std::move(bridge), .subnet = cidr(subnet)};
 }
 
+inline std::vector<PublishedPort> published_ports() {
+  auto ip = [](const char* s) { return *ipam::parse_ipv4(s); };
+  return {{ip("0.0.0.0"), 6, 8080, ip("172.17.0.2"), 80},
+          {ip("127.0.0.1"), 6, 8081, ip("172.17.0.2"), 80},
+          {ip("0.0.0.0"), 17, 5353, ip("172.17.0.2"), 53},
+          {ip("192.0.2.1"), 6, 9000, ip("172.18.0.2"), 9000}};
+}
+
 inline std::vector<GoldenCase> golden_cases() {
   std::vector<GoldenCase> c;
   c.push_back({"empty", {}});
@@ -53,6 +61,16 @@ inline std::vector<GoldenCase> golden_cases() {
   auto other = user_network("", "br-netlb", "10.10.0.0/24");  // no id: no comments
   c.push_back({"three_networks", {{default_bridge(), user, internal_noicc}}});
   c.push_back({"four_mixed", {{other, nomasq, internal_noicc, noicc}}});
+
+  // Published ports (docs/firewall.md): -p 8080:80, -p 127.0.0.1:8081:80,
+  // -p 5353:53/udp on the default bridge, -p 192.0.2.1:9000:9000 on a user
+  // network; the same ports in each --userland-proxy mode.
+  for (auto [name, mode] : {std::pair{"ports_default", ProxyMode::kTrue},
+                            std::pair{"ports_proxy_false", ProxyMode::kFalse},
+                            std::pair{"ports_proxy_always", ProxyMode::kAlways}}) {
+    Ruleset rs{{default_bridge(), user}, mode, published_ports()};
+    c.push_back({name, rs});
+  }
   return c;
 }
 

@@ -149,7 +149,8 @@ TEST_F(NftRootTest, ListingShowsTheExpectedChains) {
               (std::set<std::string>{"filter-forward", "nat-prerouting", "nat-output",
                                      "nat-postrouting", "nat-ports", "filter-forward-in__berth0",
                                      "filter-forward-out__berth0", "nat-postrouting-out__berth0",
-                                     "filter-forward-in__br-x", "filter-forward-out__br-x"}));
+                                     "filter-forward-in__br-x", "filter-forward-out__br-x",
+                                     "raw-prerouting"}));
     std::map<std::string, std::string> hooks;
     for (const auto& c : objects(*l, "chain")) {
       EXPECT_EQ(c.at("table"), "berth");
@@ -162,16 +163,18 @@ TEST_F(NftRootTest, ListingShowsTheExpectedChains) {
     EXPECT_EQ(hooks, (std::map<std::string, std::string>{{"filter-forward", "forward"},
                                                          {"nat-prerouting", "prerouting"},
                                                          {"nat-output", "output"},
-                                                         {"nat-postrouting", "postrouting"}}));
-    // Exactly one masquerade rule: the internal network has none.
+                                                         {"nat-postrouting", "postrouting"},
+                                                         {"raw-prerouting", "prerouting"}}));
+    // The internal network has no masquerade: berth0's own and hairpin
+    // rules, and the loopback-source rule of published ports.
     int masq = 0;
     for (const auto& r : objects(*l, "rule")) {
       if (r.dump().find("\"masquerade\"") != std::string::npos) {
         ++masq;
-        EXPECT_EQ(r.at("chain"), "nat-postrouting-out__berth0");
+        EXPECT_NE(r.at("chain"), "nat-postrouting-out__br-x");
       }
     }
-    EXPECT_EQ(masq, 1);
+    EXPECT_EQ(masq, 3);
     // The verdict maps dispatch to the per-bridge chains.
     std::string text = nft_text({"list", "map", "ip", "berth", "filter-forward-in-jumps"});
     EXPECT_THAT(text, HasSubstr("\"berth0\" : jump filter-forward-in__berth0"));
@@ -258,6 +261,39 @@ TEST_F(NftRootTest, FailedApplyChangesNothingAndReportsNftsMessage) {
       ++icc;
     }
     EXPECT_EQ(icc, 2u) << in;
+  });
+}
+
+}  // namespace
+}  // namespace berth::firewall
+
+namespace berth::firewall {
+namespace {
+
+// Published ports change by element deltas: the rules and chains stay, only
+// map elements come and go; deleting a missing element fails as a whole.
+TEST_F(NftRootTest, PortDeltasAddAndRemoveMapElementsOnly) {
+  in_fresh_netns([&] {
+    Ruleset rs{{testing::default_bridge()}, ProxyMode::kTrue, {}};
+    ASSERT_TRUE(fw_.apply(render(rs)).ok());
+    auto before = fw_.list_json();
+    ASSERT_TRUE(before.ok());
+    const auto ports = testing::published_ports();
+    auto st = fw_.apply(render_ports_add(ports));
+    ASSERT_TRUE(st.ok()) << st.error().message();
+    auto after = fw_.list_json();
+    ASSERT_TRUE(after.ok());
+    EXPECT_EQ(objects(*before, "rule").size(), objects(*after, "rule").size());
+    size_t elems = 0;
+    for (const auto& m : objects(*after, "map")) {
+      if (m.contains("elem")) elems += m.at("elem").size();
+    }
+    EXPECT_EQ(elems, 4u + 3u);  // four ports + the three jump maps' berth0
+    ASSERT_TRUE(fw_.apply(render_ports_delete(ports)).ok());
+    auto gone = fw_.list_json();
+    ASSERT_TRUE(gone.ok());
+    EXPECT_EQ(json::parse(*gone), json::parse(*before));
+    EXPECT_FALSE(fw_.apply(render_ports_delete(ports)).ok());
   });
 }
 

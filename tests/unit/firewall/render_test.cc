@@ -64,8 +64,8 @@ TEST_P(GoldenTest, ReplacesTheTableAndNeverDropsByPolicy) {
   std::string s = render(c.rs);
   EXPECT_THAT(s, HasSubstr("\nadd table ip berth\ndelete table ip berth\ntable ip berth {\n"));
   EXPECT_THAT(s, Not(HasSubstr("policy drop")));
-  EXPECT_EQ(count(s, "policy accept;"), 4u);
-  EXPECT_EQ(count(s, "hook "), 4u);
+  EXPECT_EQ(count(s, "policy accept;"), 5u);
+  EXPECT_EQ(count(s, "hook "), 5u);
   // Only `ip berth` is ever named.
   EXPECT_EQ(count(s, "table "), 3u);
   for (const auto& n : c.rs.networks) {
@@ -110,6 +110,44 @@ TEST(RenderTest, InternalNetworkHasNoWayOutAndNoNat) {
   EXPECT_THAT(s, Not(HasSubstr("ct state established")));
   EXPECT_THAT(s, HasSubstr("chain filter-forward-out__br-int {\n\t\tcounter drop comment "
                            "\"INTERNAL\"\n\t}"));
+}
+
+TEST(RenderTest, PortsAreMapElementsAndDeltasNameOnlyThem) {
+  const auto ports = testing::published_ports();
+  const std::string add = render_ports_add(ports);
+  EXPECT_EQ(add,
+            "add element ip berth published-ports { 172.17.0.2 . tcp . 80 }\n"
+            "add element ip berth port-dnat-any { tcp . 8080 : 172.17.0.2 . 80 }\n"
+            "add element ip berth port-dnat { 127.0.0.1 . tcp . 8081 : 172.17.0.2 . 80 }\n"
+            "add element ip berth published-ports { 172.17.0.2 . udp . 53 }\n"
+            "add element ip berth port-dnat-any { udp . 5353 : 172.17.0.2 . 53 }\n"
+            "add element ip berth published-ports { 172.18.0.2 . tcp . 9000 }\n"
+            "add element ip berth port-dnat { 192.0.2.1 . tcp . 9000 : 172.18.0.2 . 9000 }\n");
+  const std::string del = render_ports_delete(ports);
+  EXPECT_THAT(del, HasSubstr("delete element ip berth port-dnat-any { tcp . 8080 }\n"));
+  EXPECT_THAT(del, HasSubstr("delete element ip berth port-dnat { 127.0.0.1 . tcp . 8081 }\n"));
+  EXPECT_THAT(del, Not(HasSubstr("table")));
+  EXPECT_EQ(render_ports_add({}), "");
+  // The rules do not grow with the ports: two DNAT rules, whatever the count.
+  Ruleset rs{{testing::default_bridge()}, ProxyMode::kTrue, ports};
+  for (int i = 0; i < 1000; ++i) {
+    rs.ports.push_back({ipam::Ipv4{0}, 6, 20000 + i, *ipam::parse_ipv4("172.17.0.3"), 80});
+  }
+  EXPECT_EQ(count(render(rs), "dnat ip to "), 2u);
+}
+
+TEST(RenderTest, ModesDifferOnlyForLoopback) {
+  auto r = [](ProxyMode m) { return render(Ruleset{{testing::default_bridge()}, m, {}}); };
+  EXPECT_THAT(r(ProxyMode::kTrue), HasSubstr("\t\tfib daddr type local jump nat-ports\n"));
+  EXPECT_THAT(r(ProxyMode::kTrue), HasSubstr("ip saddr 127.0.0.0/8 counter masquerade"));
+  EXPECT_EQ(r(ProxyMode::kTrue), r(ProxyMode::kFalse));
+  EXPECT_THAT(r(ProxyMode::kAlways),
+              HasSubstr("ip daddr != 127.0.0.0/8 fib daddr type local jump nat-ports"));
+  EXPECT_THAT(r(ProxyMode::kAlways), HasSubstr("iifname @bridges return"));
+  EXPECT_THAT(r(ProxyMode::kAlways), Not(HasSubstr("ip saddr 127.0.0.0/8")));
+  for (auto m : {ProxyMode::kTrue, ProxyMode::kAlways}) {
+    EXPECT_THAT(r(m), HasSubstr("iifname != \"lo\" ip daddr 127.0.0.0/8 counter drop"));
+  }
 }
 
 TEST(RenderTest, DeleteScript) {

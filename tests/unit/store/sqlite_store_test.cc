@@ -40,7 +40,7 @@ class StoreTest : public ::testing::Test {
   std::unique_ptr<SqliteStore> store_;
 };
 
-TEST_F(StoreTest, MigratesToTheLatestVersion) { EXPECT_EQ(store_->schema_version(), 4); }
+TEST_F(StoreTest, MigratesToTheLatestVersion) { EXPECT_EQ(store_->schema_version(), 5); }
 
 TEST_F(StoreTest, RoundTripsEveryField) {
   NetworkRecord n = net("aaaaaaaaaaaa1", "n1", 100, 200);
@@ -133,7 +133,7 @@ TEST_F(StoreTest, ReopenKeepsData) {
   auto s = SqliteStore::open(dir_ + "/berth.db");
   ASSERT_TRUE(s.ok());
   EXPECT_EQ((*s)->list_networks()->size(), 1u);
-  EXPECT_EQ((*s)->schema_version(), 4);
+  EXPECT_EQ((*s)->schema_version(), 5);
 }
 
 TEST_F(StoreTest, DumpListsRows) {
