@@ -3,10 +3,11 @@
 //   GET /        host name, port, address and a request count (text, or JSON
 //                for Accept: application/json)
 //   GET /health  "ok"
+//   GET /headers the request head as received (proxy header tests)
 //   GET /big?n=N N bytes of 'x' in a chunked body (response streaming tests)
 //   POST/PUT     any path: reads the body (Content-Length or chunked) and
 //                answers its length and a checksum (request streaming tests)
-// $ECHO_THREADS (default 1) event-loop threads.
+// $ECHO_THREADS (default 1) event-loop threads; $SERVER_ADDR binds one address.
 #include <utility>  // before Asio
 
 #include <unistd.h>
@@ -116,6 +117,8 @@ awaitable<void> serve(tcp::socket s) {
       if (!h.chunked) body = "Body bytes: " + std::to_string(blen) + "\n";
     } else if (target == "/health") {
       body = "ok\n";
+    } else if (target == "/headers") {
+      body.assign(buf.data() + beg - h.head_len, h.head_len);
     } else if (target.rfind("/big?n=", 0) == 0) {
       uint64_t n = std::strtoull(target.c_str() + 7, nullptr, 10);
       out = "HTTP/1.1 200 OK\r\nServer: berth-echo\r\nContent-Type: application/octet-stream\r\nTransfer-Encoding: chunked\r\n";
@@ -181,7 +184,8 @@ int main() {
     for (int i = 0; i < threads; ++i) {
       ios.push_back(std::make_unique<asio::io_context>(1));
       auto a = std::make_unique<tcp::acceptor>(*ios.back());
-      tcp::endpoint ep(tcp::v4(), g_port);
+      const char* addr = getenv("SERVER_ADDR");  // default: every address
+      tcp::endpoint ep(addr && *addr ? asio::ip::make_address_v4(addr) : asio::ip::address_v4::any(), g_port);
       a->open(ep.protocol());
       a->set_option(asio::socket_base::reuse_address(true));
       int one = 1;

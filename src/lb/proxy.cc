@@ -310,7 +310,6 @@ class Worker {
         }
         continue;
       }
-      if (draining_) co_return;
       if (live_ >= g_.cfg->worker_connections) continue;  // closes s
       g_.accepted.fetch_add(1, std::memory_order_relaxed);
       asio::co_spawn(ioc_, serve(std::move(s), &b), [](std::exception_ptr e) {
