@@ -8,7 +8,7 @@ SECS=${FUZZ_SECONDS:-60}
 B=build-fuzz
 CXX=clang++ cmake -S . -B $B -DCMAKE_BUILD_TYPE=RelWithDebInfo -DBERTH_FUZZ=ON -DBERTH_TESTS=OFF \
   -DBERTH_BENCH=OFF > /dev/null
-targets=(${FUZZ_TARGETS:-ipam_fuzz api_decode_fuzz resolv_conf_fuzz dns_answer_fuzz})
+targets=(${FUZZ_TARGETS:-ipam_fuzz api_decode_fuzz resolv_conf_fuzz dns_answer_fuzz lb_fuzz})
 make -C $B -j"${JOBS:-2}" --no-print-directory "${targets[@]}"
 for t in "${targets[@]}"; do
   mkdir -p "$B/corpus/$t"
