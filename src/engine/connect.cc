@@ -308,6 +308,7 @@ Status Engine::connect_network(const std::string& net_term, const std::string& c
   undo.push_back([this, veth = ep.host_ifname] { (void)netlink::teardown_endpoint(nl_, veth); });
   if (auto st = store_.update_container(updated); !st.ok()) return fail(st.error());
   rewrite_hosts_locked(updated);
+  dns_sync_locked();  // the new network's names, at the very next query
   spdlog::info("container {} connected to network {} as {} {}", c.name, n->name, ep.ifname, ep.ip);
   return ok_status();
 }
@@ -414,6 +415,7 @@ Status Engine::disconnect_network(const std::string& net_term, const std::string
     }
   }
   rewrite_hosts_locked(updated);
+  dns_sync_locked();
   spdlog::info("container {} disconnected from network {} ({})", c.name, n->name, gone.ifname);
   return ok_status();
 }
@@ -465,6 +467,7 @@ Status Engine::rename_container(const std::string& term, const std::string& new_
   const std::string old = c.name;
   c.name = new_name;
   BERTH_TRY(store_.update_container(c));
+  dns_sync_locked();  // the old name stops resolving, the new one starts
   spdlog::info("container {} renamed to {}", old, new_name);
   return ok_status();
 }
