@@ -664,7 +664,8 @@ void Server::post(std::function<void(Loop&)> fn) {
 }
 
 Status Server::attach_container(const std::string& id, const std::string& netns_path,
-                                const std::vector<std::string>& own_servers) {
+                                const std::vector<std::string>& own_servers,
+                                bool host_upstreams) {
   struct Opened {
     UniqueFd udp, tcp, fwd;
   };
@@ -697,7 +698,7 @@ Status Server::attach_container(const std::string& id, const std::string& netns_
   if (!st.ok()) return st.error().wrap("start the embedded DNS resolver");
   spdlog::debug("dns: container {} resolver on udp {} tcp {}", id.substr(0, 12),
                 local_port(o->udp.get()), local_port(o->tcp.get()));
-  post([id, o, servers](Loop& l) {
+  post([id, o, servers, host_upstreams](Loop& l) {
     if (auto it = l.containers.find(id); it != l.containers.end()) {
       l.drop(it->second);
       l.containers.erase(it);
@@ -710,6 +711,9 @@ Status Server::attach_container(const std::string& id, const std::string& netns_
       a.group->dead_until.assign(servers.size(), 0);
       a.group->fd = std::move(o->fwd);
       l.add(a.group->fd.get(), a.group.get());
+    } else if (!host_upstreams) {
+      a.group = std::make_shared<UpstreamGroup>();  // no servers: SERVFAIL
+      a.group->id = l.next_group_id++;
     }
     a.udp = std::make_shared<Listener>(Kind::kUdp);
     a.udp->fd = std::move(o->udp);
@@ -795,7 +799,45 @@ std::vector<std::string> Server::set_gateways(const std::vector<GatewaySpec>& gw
     }
   }
   gateways_ = std::move(next);
+  if (cfg_.firewall) {
+    std::vector<GatewaySpec> bound;
+    for (const auto& [g, b] : gateways_) {
+      if (b) bound.push_back(g);
+    }
+    std::string script = render_gateway_guard(bound);
+    if (script != guard_script_) {
+      firewall::NftFirewall fw(cfg_.nft);
+      if (auto st = fw.apply(script); st.ok()) {
+        guard_script_ = std::move(script);
+      } else {
+        const std::string msg = "WARNING: embedded DNS input rule: " + st.error().message();
+        spdlog::warn("{}", msg);
+        warnings.push_back(msg);
+      }
+    }
+  }
   return warnings;
+}
+
+std::string render_gateway_guard(const std::vector<GatewaySpec>& gws) {
+  auto ip = [](uint32_t v) {
+    return std::to_string(v >> 24) + "." + std::to_string((v >> 16) & 0xff) + "." +
+           std::to_string((v >> 8) & 0xff) + "." + std::to_string(v & 0xff);
+  };
+  std::string s =
+      "add table ip berth_dns\n"
+      "delete table ip berth_dns\n"
+      "table ip berth_dns {\n"
+      "  chain input {\n"
+      "    type filter hook input priority filter; policy accept;\n";
+  for (const auto& g : gws) {
+    int len = 0;
+    for (uint32_t m = g.mask; m & 0x80000000u; m <<= 1) ++len;
+    s += "    ip daddr " + ip(g.gateway) + " meta l4proto { tcp, udp } th dport 53 ip saddr != " +
+         ip(g.subnet) + "/" + std::to_string(len) + " fib saddr type != local drop\n";
+  }
+  s += "  }\n}\n";
+  return s;
 }
 
 void Server::publish(const State& st) {

@@ -39,8 +39,15 @@ Status Engine::dns_attach_locked(const store::ContainerRecord& c, const std::str
                                nlohmann::json::parse(c.host_config_json),
                                nlohmann::json::parse(c.networking_json));
   if (!spec.ok()) return spec.error();
-  // A container's own --dns servers are its upstreams, reached from its netns.
-  return dns_->attach_container(c.id, netns_path, spec->dns);
+  // A container's own --dns servers are its upstreams, reached from its
+  // netns. One only on --internal networks has no way out (Docker:
+  // proxyDNS = sb.hasExternalAccess()).
+  bool external = false;
+  for (const auto& r : spec->endpoints) {
+    auto n = find_locked(r.network);
+    if (n.ok() && !n->internal) external = true;
+  }
+  return dns_->attach_container(c.id, netns_path, spec->dns, external);
 }
 
 void Engine::dns_detach_locked(const std::string& id) {

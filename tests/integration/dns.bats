@@ -102,6 +102,18 @@ cdig() { local c=$1; shift; in_ctr "$c" dig +time=3 +tries=1 "$@"; }
   # The gateway listener of netlb does not answer a source on another network.
   run in_ctr b1 dig +short +time=1 +tries=1 @172.200.1.1 a1
   [[ $output != *172.200.1.2* ]]
+  # An input rule in berthd's namespace guards the gateway listeners too.
+  run in_ns nft -j list table ip berth_dns
+  [ "$status" -eq 0 ]
+  [[ $output == *'"right": "172.200.1.1"'* ]]
+  [[ $output == *'"prefix": {"addr": "172.200.1.0", "len": 24}'* ]]
+  # A container only on an --internal network resolves its network's names,
+  # but has no way out: forwarded names fail at once (Docker: no proxyDNS).
+  docker28 network create --internal --subnet 172.202.1.0/24 intnet > /dev/null
+  docker28 run -d --name i1 --net intnet host sleep 300 > /dev/null
+  [ "$(cdig i1 +short i1)" = 172.202.1.2 ]
+  run cdig i1 upstream.test
+  [[ $output == *"status: SERVFAIL"* ]]
   # Docker's NAT rules live in the container's netns as an nft table.
   run in_ctr a1 nft -j list table ip berth_dns
   [ "$status" -eq 0 ]
