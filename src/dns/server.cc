@@ -20,6 +20,7 @@
 #include <chrono>
 #include <cstring>
 #include <deque>
+#include <future>
 #include <map>
 #include <unordered_map>
 
@@ -742,6 +743,30 @@ void Server::detach_container(const std::string& id) {
 std::vector<std::string> Server::set_gateways(const std::vector<GatewaySpec>& gws) {
   std::lock_guard lock(mu_);
   std::vector<std::string> warnings;
+  // Close the listeners of removed networks first, and wait for the loop to
+  // have closed them: a new network may reuse the gateway address at once.
+  std::vector<std::string> gone;
+  for (const auto& [old, bound] : gateways_) {
+    bool keep = false;
+    for (const auto& g : gws) {
+      if (g.network_id == old.network_id && g.gateway == old.gateway) keep = true;
+    }
+    if (!keep && bound) gone.push_back(old.network_id);
+  }
+  if (!gone.empty()) {
+    auto done = std::make_shared<std::promise<void>>();
+    auto fut = done->get_future();
+    post([gone, done](Loop& l) {
+      for (const auto& nid : gone) {
+        if (auto it = l.gateways.find(nid); it != l.gateways.end()) {
+          l.drop(it->second);
+          l.gateways.erase(it);
+        }
+      }
+      done->set_value();
+    });
+    if (thread_.joinable()) fut.wait_for(std::chrono::seconds(2));
+  }
   std::vector<std::pair<GatewaySpec, bool>> next;
   for (const auto& g : gws) {
     bool known = false;
@@ -782,21 +807,6 @@ std::vector<std::string> Server::set_gateways(const std::vector<GatewaySpec>& gw
       l.gateways[g.network_id] = std::move(a);
     });
     next.emplace_back(g, true);
-  }
-  for (const auto& [old, bound] : gateways_) {
-    bool keep = false;
-    for (const auto& [g, b] : next) {
-      if (g.network_id == old.network_id && b) keep = true;
-    }
-    if (!keep && bound) {
-      const std::string nid = old.network_id;
-      post([nid](Loop& l) {
-        if (auto it = l.gateways.find(nid); it != l.gateways.end()) {
-          l.drop(it->second);
-          l.gateways.erase(it);
-        }
-      });
-    }
   }
   gateways_ = std::move(next);
   if (cfg_.firewall) {

@@ -224,3 +224,18 @@ cdig() { local c=$1; shift; in_ctr "$c" dig +time=3 +tries=1 "$@"; }
   [[ $output == *"embedded DNS for network netlb not available on its gateway"* ]]
   grep -q "embedded DNS for network netlb not available" "$BERTHD_LOG"
 }
+
+@test "a network removed and created again with the same gateway answers there at once" {
+  berthd_start
+  netlb
+  docker28 run -d --name a1 --net netlb host sleep 300 > /dev/null
+  [ "$(in_ns dig +short +time=2 +tries=1 @172.200.1.1 a1)" = 172.200.1.2 ]
+  docker28 rm -f a1 > /dev/null
+  docker28 network rm netlb > /dev/null
+  netlb
+  docker28 run -d --name a2 --net netlb host sleep 300 > /dev/null
+  [ "$(in_ns dig +short +time=2 +tries=1 @172.200.1.1 a2)" = 172.200.1.2 ]
+  [ "$(in_ns dig +short +time=2 +tries=1 @172.200.1.1 a1)" = "" ]
+  run docker28 info -f '{{json .Warnings}}'
+  [[ $output != *"embedded DNS"* ]]
+}
