@@ -151,7 +151,7 @@ cdig() { local c=$1; shift; in_ctr "$c" dig +time=3 +tries=1 "$@"; }
 
 @test "a container's own --dns servers are its upstreams; --dns-search, --dns-option, --add-host; the concurrency limit refuses" {
   upstream2_start
-  BERTHD_DNS=$DEAD_UPSTREAM_IP berthd_start --dns-max-concurrent 1 --dns-timeout-ms 2000
+  BERTHD_DNS=$DEAD_UPSTREAM_IP berthd_start --dns-max-concurrent 1 --dns-timeout-ms 8000
   netlb
   docker28 run -d --name own --net netlb --dns "$UPSTREAM2_IP" --dns-search example.test \
     --dns-option ndots:2 --add-host foo.test:10.1.2.3 host sleep 300 > /dev/null
@@ -166,10 +166,15 @@ cdig() { local c=$1; shift; in_ctr "$c" dig +time=3 +tries=1 "$@"; }
   [ "$(cdig own +short plain)" = 172.200.1.3 ]
   # `plain` forwards to the daemon's (dead) upstream: one query in flight
   # is the limit, a second one at the same time is refused at once.
-  in_ctr plain dig +time=4 +tries=1 slow.test > /dev/null 2>&1 &
-  sleep 0.3
-  run cdig plain other.test
+  local ppid
+  ppid=$(ctr_pid plain)
+  nsenter -t "$ppid" -n -m -u dig +time=9 +tries=1 slow.test > /dev/null 2>&1 &
+  local slow=$!
+  sleep 0.5
+  run nsenter -t "$ppid" -n -m -u dig +time=3 +tries=1 other.test
+  kill "$slow" 2> /dev/null || true
   [[ $output == *"status: REFUSED"* ]]
+  [[ $output =~ "Query time: "[0-9]{1,2}" msec" ]]
 }
 
 @test "a container can run its own DNS server on 0.0.0.0:53 beside 127.0.0.11" {
