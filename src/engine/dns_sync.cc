@@ -98,8 +98,16 @@ void Engine::dns_sync_locked() {
       std::vector<std::string> aliases;
       if (spec.ok()) {
         for (const auto& r : spec->endpoints) {
-          auto n = find_locked(r.network);
-          if (n.ok() && n->id == e->network_id) aliases = r.aliases;
+          // Requests name a network by id, name or id prefix; the common
+          // cases without another store query.
+          std::string id;
+          for (const auto& n : st.networks) {
+            if (r.network == n.id || r.network == n.name) id = n.id;
+          }
+          if (id.empty()) {
+            if (auto n = find_locked(r.network); n.ok()) id = n->id;
+          }
+          if (id == e->network_id) aliases = r.aliases;
         }
       }
       st.networks[it->second].members.push_back({dns_names(c, aliases), static_cast<uint32_t>(e->ip_int)});
