@@ -653,6 +653,10 @@ void Server::stop() {
   uint64_t one = 1;
   (void)!::write(loop_->wake.get(), &one, sizeof one);
   thread_.join();
+  const ServerStats st = stats();
+  spdlog::info("dns: {} answered locally, {} forwarded, {} from the cache, {} refused, {} servfail, {} upstream timeouts",
+               st.answered_local, st.forwarded, st.cache_hits, st.refused, st.servfail,
+               st.upstream_timeouts);
 }
 
 void Server::post(std::function<void(Loop&)> fn) {
