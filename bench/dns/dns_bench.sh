@@ -61,7 +61,8 @@ mkdir -p "$W/aardvark"
   echo "$(ip_of web1) web1"
   echo "$(ip_of client) client"
 } > "$W/hosts"
-in_client dnsmasq -k -C /dev/null --no-resolv --no-hosts --addn-hosts="$W/hosts" \
+# (nsenter without a fork: $! is dnsmasq itself, whose CPU is measured)
+nsenter -t "$CPID" -n dnsmasq -k -C /dev/null --no-resolv --no-hosts --addn-hosts="$W/hosts" \
   --listen-address=127.0.0.53 --bind-interfaces --port=5300 --user=root --pid-file= \
   --cache-size=1000 --server="$UPSTREAM_IP" > "$W/dnsmasq.log" 2>&1 &
 DNSMASQ_PID=$!

@@ -175,6 +175,7 @@ int run(const DaemonConfig& cfg) {
   dcfg.dead_hold_ms = cfg.dns_dead_time * 1000;
   dcfg.cache_entries = static_cast<size_t>(cfg.dns_cache_size);
   dcfg.max_concurrent = static_cast<size_t>(cfg.dns_max_concurrent);
+  dcfg.firewall = cfg.iptables;
   if (!cfg.dns.empty()) {
     dcfg.upstreams = cfg.dns;
   } else {

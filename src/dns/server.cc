@@ -20,6 +20,7 @@
 #include <chrono>
 #include <cstring>
 #include <deque>
+#include <future>
 #include <map>
 #include <unordered_map>
 
@@ -652,6 +653,10 @@ void Server::stop() {
   uint64_t one = 1;
   (void)!::write(loop_->wake.get(), &one, sizeof one);
   thread_.join();
+  const ServerStats st = stats();
+  spdlog::info("dns: {} answered locally, {} forwarded, {} from the cache, {} refused, {} servfail, {} upstream timeouts",
+               st.answered_local, st.forwarded, st.cache_hits, st.refused, st.servfail,
+               st.upstream_timeouts);
 }
 
 void Server::post(std::function<void(Loop&)> fn) {
@@ -664,7 +669,8 @@ void Server::post(std::function<void(Loop&)> fn) {
 }
 
 Status Server::attach_container(const std::string& id, const std::string& netns_path,
-                                const std::vector<std::string>& own_servers) {
+                                const std::vector<std::string>& own_servers,
+                                bool host_upstreams) {
   struct Opened {
     UniqueFd udp, tcp, fwd;
   };
@@ -697,7 +703,7 @@ Status Server::attach_container(const std::string& id, const std::string& netns_
   if (!st.ok()) return st.error().wrap("start the embedded DNS resolver");
   spdlog::debug("dns: container {} resolver on udp {} tcp {}", id.substr(0, 12),
                 local_port(o->udp.get()), local_port(o->tcp.get()));
-  post([id, o, servers](Loop& l) {
+  post([id, o, servers, host_upstreams](Loop& l) {
     if (auto it = l.containers.find(id); it != l.containers.end()) {
       l.drop(it->second);
       l.containers.erase(it);
@@ -710,6 +716,9 @@ Status Server::attach_container(const std::string& id, const std::string& netns_
       a.group->dead_until.assign(servers.size(), 0);
       a.group->fd = std::move(o->fwd);
       l.add(a.group->fd.get(), a.group.get());
+    } else if (!host_upstreams) {
+      a.group = std::make_shared<UpstreamGroup>();  // no servers: SERVFAIL
+      a.group->id = l.next_group_id++;
     }
     a.udp = std::make_shared<Listener>(Kind::kUdp);
     a.udp->fd = std::move(o->udp);
@@ -738,6 +747,30 @@ void Server::detach_container(const std::string& id) {
 std::vector<std::string> Server::set_gateways(const std::vector<GatewaySpec>& gws) {
   std::lock_guard lock(mu_);
   std::vector<std::string> warnings;
+  // Close the listeners of removed networks first, and wait for the loop to
+  // have closed them: a new network may reuse the gateway address at once.
+  std::vector<std::string> gone;
+  for (const auto& [old, bound] : gateways_) {
+    bool keep = false;
+    for (const auto& g : gws) {
+      if (g.network_id == old.network_id && g.gateway == old.gateway) keep = true;
+    }
+    if (!keep && bound) gone.push_back(old.network_id);
+  }
+  if (!gone.empty()) {
+    auto done = std::make_shared<std::promise<void>>();
+    auto fut = done->get_future();
+    post([gone, done](Loop& l) {
+      for (const auto& nid : gone) {
+        if (auto it = l.gateways.find(nid); it != l.gateways.end()) {
+          l.drop(it->second);
+          l.gateways.erase(it);
+        }
+      }
+      done->set_value();
+    });
+    if (thread_.joinable()) fut.wait_for(std::chrono::seconds(2));
+  }
   std::vector<std::pair<GatewaySpec, bool>> next;
   for (const auto& g : gws) {
     bool known = false;
@@ -779,23 +812,46 @@ std::vector<std::string> Server::set_gateways(const std::vector<GatewaySpec>& gw
     });
     next.emplace_back(g, true);
   }
-  for (const auto& [old, bound] : gateways_) {
-    bool keep = false;
-    for (const auto& [g, b] : next) {
-      if (g.network_id == old.network_id && b) keep = true;
+  gateways_ = std::move(next);
+  if (cfg_.firewall) {
+    std::vector<GatewaySpec> bound;
+    for (const auto& [g, b] : gateways_) {
+      if (b) bound.push_back(g);
     }
-    if (!keep && bound) {
-      const std::string nid = old.network_id;
-      post([nid](Loop& l) {
-        if (auto it = l.gateways.find(nid); it != l.gateways.end()) {
-          l.drop(it->second);
-          l.gateways.erase(it);
-        }
-      });
+    std::string script = render_gateway_guard(bound);
+    if (script != guard_script_) {
+      firewall::NftFirewall fw(cfg_.nft);
+      if (auto st = fw.apply(script); st.ok()) {
+        guard_script_ = std::move(script);
+      } else {
+        const std::string msg = "WARNING: embedded DNS input rule: " + st.error().message();
+        spdlog::warn("{}", msg);
+        warnings.push_back(msg);
+      }
     }
   }
-  gateways_ = std::move(next);
   return warnings;
+}
+
+std::string render_gateway_guard(const std::vector<GatewaySpec>& gws) {
+  auto ip = [](uint32_t v) {
+    return std::to_string(v >> 24) + "." + std::to_string((v >> 16) & 0xff) + "." +
+           std::to_string((v >> 8) & 0xff) + "." + std::to_string(v & 0xff);
+  };
+  std::string s =
+      "add table ip berth_dns\n"
+      "delete table ip berth_dns\n"
+      "table ip berth_dns {\n"
+      "  chain input {\n"
+      "    type filter hook input priority filter; policy accept;\n";
+  for (const auto& g : gws) {
+    int len = 0;
+    for (uint32_t m = g.mask; m & 0x80000000u; m <<= 1) ++len;
+    s += "    ip daddr " + ip(g.gateway) + " meta l4proto { tcp, udp } th dport 53 ip saddr != " +
+         ip(g.subnet) + "/" + std::to_string(len) + " fib saddr type != local drop\n";
+  }
+  s += "  }\n}\n";
+  return s;
 }
 
 void Server::publish(const State& st) {

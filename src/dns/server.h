@@ -43,6 +43,9 @@ struct ServerConfig {
   size_t cache_entries = 10000;        // --dns-cache-size (0: no cache)
   uint32_t cache_max_ttl = 3600;
   std::string nft = "nft";
+  // Install the input rule guarding the gateway listeners (table `ip
+  // berth_dns` in berthd's namespace); false with --iptables=false.
+  bool firewall = true;
 };
 
 // A user-defined network's gateway listener.
@@ -76,10 +79,13 @@ class Server {
 
   // Opens the container's 127.0.0.11 sockets and NAT table in its netns and
   // serves them with scope key `id`. `own_servers` (the container's --dns)
-  // become its upstreams, contacted from its netns. Replaces an earlier
-  // attachment of the same id (berthd restarted).
+  // become its upstreams, contacted from its netns; without them it uses the
+  // host-side upstreams unless `host_upstreams` is false (a container only on
+  // --internal networks, as Docker: forwarded names then get SERVFAIL).
+  // Replaces an earlier attachment of the same id (berthd restarted).
   Status attach_container(const std::string& id, const std::string& netns_path,
-                          const std::vector<std::string>& own_servers);
+                          const std::vector<std::string>& own_servers,
+                          bool host_upstreams = true);
   void detach_container(const std::string& id);
 
   // Sets the gateway listeners: opens missing ones, closes the others.
@@ -103,6 +109,12 @@ class Server {
   std::mutex mu_;  // builder_, gateways_
   SnapshotBuilder builder_;
   std::vector<std::pair<GatewaySpec, bool>> gateways_;  // (spec, bound)
+  std::string guard_script_;  // the last input-rule script applied
 };
+
+// The nft script for berthd's namespace that drops queries to a gateway
+// listener from sources outside its network that are not local (the
+// resolver checks the source too). Pure; replaces the table whole.
+std::string render_gateway_guard(const std::vector<GatewaySpec>& gws);
 
 }  // namespace berth::dns

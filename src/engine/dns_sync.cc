@@ -39,8 +39,15 @@ Status Engine::dns_attach_locked(const store::ContainerRecord& c, const std::str
                                nlohmann::json::parse(c.host_config_json),
                                nlohmann::json::parse(c.networking_json));
   if (!spec.ok()) return spec.error();
-  // A container's own --dns servers are its upstreams, reached from its netns.
-  return dns_->attach_container(c.id, netns_path, spec->dns);
+  // A container's own --dns servers are its upstreams, reached from its
+  // netns. One only on --internal networks has no way out (Docker:
+  // proxyDNS = sb.hasExternalAccess()).
+  bool external = false;
+  for (const auto& r : spec->endpoints) {
+    auto n = find_locked(r.network);
+    if (n.ok() && !n->internal) external = true;
+  }
+  return dns_->attach_container(c.id, netns_path, spec->dns, external);
 }
 
 void Engine::dns_detach_locked(const std::string& id) {
@@ -91,8 +98,16 @@ void Engine::dns_sync_locked() {
       std::vector<std::string> aliases;
       if (spec.ok()) {
         for (const auto& r : spec->endpoints) {
-          auto n = find_locked(r.network);
-          if (n.ok() && n->id == e->network_id) aliases = r.aliases;
+          // Requests name a network by id, name or id prefix; the common
+          // cases without another store query.
+          std::string id;
+          for (const auto& n : st.networks) {
+            if (r.network == n.id || r.network == n.name) id = n.id;
+          }
+          if (id.empty()) {
+            if (auto n = find_locked(r.network); n.ok()) id = n->id;
+          }
+          if (id == e->network_id) aliases = r.aliases;
         }
       }
       st.networks[it->second].members.push_back({dns_names(c, aliases), static_cast<uint32_t>(e->ip_int)});

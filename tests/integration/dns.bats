@@ -102,6 +102,18 @@ cdig() { local c=$1; shift; in_ctr "$c" dig +time=3 +tries=1 "$@"; }
   # The gateway listener of netlb does not answer a source on another network.
   run in_ctr b1 dig +short +time=1 +tries=1 @172.200.1.1 a1
   [[ $output != *172.200.1.2* ]]
+  # An input rule in berthd's namespace guards the gateway listeners too.
+  run in_ns nft -j list table ip berth_dns
+  [ "$status" -eq 0 ]
+  [[ $output == *'"right": "172.200.1.1"'* ]]
+  [[ $output == *'"prefix": {"addr": "172.200.1.0", "len": 24}'* ]]
+  # A container only on an --internal network resolves its network's names,
+  # but has no way out: forwarded names fail at once (Docker: no proxyDNS).
+  docker28 network create --internal --subnet 172.202.1.0/24 intnet > /dev/null
+  docker28 run -d --name i1 --net intnet host sleep 300 > /dev/null
+  [ "$(cdig i1 +short i1)" = 172.202.1.2 ]
+  run cdig i1 upstream.test
+  [[ $output == *"status: SERVFAIL"* ]]
   # Docker's NAT rules live in the container's netns as an nft table.
   run in_ctr a1 nft -j list table ip berth_dns
   [ "$status" -eq 0 ]
@@ -139,7 +151,7 @@ cdig() { local c=$1; shift; in_ctr "$c" dig +time=3 +tries=1 "$@"; }
 
 @test "a container's own --dns servers are its upstreams; --dns-search, --dns-option, --add-host; the concurrency limit refuses" {
   upstream2_start
-  BERTHD_DNS=$DEAD_UPSTREAM_IP berthd_start --dns-max-concurrent 1 --dns-timeout-ms 2000
+  BERTHD_DNS=$DEAD_UPSTREAM_IP berthd_start --dns-max-concurrent 1 --dns-timeout-ms 8000
   netlb
   docker28 run -d --name own --net netlb --dns "$UPSTREAM2_IP" --dns-search example.test \
     --dns-option ndots:2 --add-host foo.test:10.1.2.3 host sleep 300 > /dev/null
@@ -154,10 +166,15 @@ cdig() { local c=$1; shift; in_ctr "$c" dig +time=3 +tries=1 "$@"; }
   [ "$(cdig own +short plain)" = 172.200.1.3 ]
   # `plain` forwards to the daemon's (dead) upstream: one query in flight
   # is the limit, a second one at the same time is refused at once.
-  in_ctr plain dig +time=4 +tries=1 slow.test > /dev/null 2>&1 &
-  sleep 0.3
-  run cdig plain other.test
+  local ppid
+  ppid=$(ctr_pid plain)
+  nsenter -t "$ppid" -n -m -u dig +time=9 +tries=1 slow.test > /dev/null 2>&1 &
+  local slow=$!
+  sleep 0.5
+  run nsenter -t "$ppid" -n -m -u dig +time=3 +tries=1 other.test
+  kill "$slow" 2> /dev/null || true
   [[ $output == *"status: REFUSED"* ]]
+  [[ $output =~ "Query time: "[0-9]{1,3}" msec" ]]  # at once, not after 8 s
 }
 
 @test "a container can run its own DNS server on 0.0.0.0:53 beside 127.0.0.11" {
@@ -211,4 +228,19 @@ cdig() { local c=$1; shift; in_ctr "$c" dig +time=3 +tries=1 "$@"; }
   wait "$socat_pid" 2> /dev/null || true
   [[ $output == *"embedded DNS for network netlb not available on its gateway"* ]]
   grep -q "embedded DNS for network netlb not available" "$BERTHD_LOG"
+}
+
+@test "a network removed and created again with the same gateway answers there at once" {
+  berthd_start
+  netlb
+  docker28 run -d --name a1 --net netlb host sleep 300 > /dev/null
+  [ "$(in_ns dig +short +time=2 +tries=1 @172.200.1.1 a1)" = 172.200.1.2 ]
+  docker28 rm -f a1 > /dev/null
+  docker28 network rm netlb > /dev/null
+  netlb
+  docker28 run -d --name a2 --net netlb host sleep 300 > /dev/null
+  [ "$(in_ns dig +short +time=2 +tries=1 @172.200.1.1 a2)" = 172.200.1.2 ]
+  [ "$(in_ns dig +short +time=2 +tries=1 @172.200.1.1 a1)" = "" ]
+  run docker28 info -f '{{json .Warnings}}'
+  [[ $output != *"embedded DNS"* ]]
 }
