@@ -210,7 +210,11 @@ http::Response Router::containers_list(const RoutedPath& p) {
   const int64_t now = now_nanos();
   ojson out = ojson::array();
   for (const auto& c : *list) {
-    if (!all && c.status != "running" && !f->count("status") && !f->count("exited")) continue;
+    // Restarting containers count as running (State.Running), as dockerd lists them.
+    if (!all && c.status != "running" && c.status != "restarting" && !f->count("status") &&
+        !f->count("exited")) {
+      continue;
+    }
     ContainerView v = view_of(c, now);
     auto m = container_matches(*f, v);
     if (!m.ok()) return error_response(m.error());
@@ -273,6 +277,14 @@ http::Reply Router::container_remove(const std::string& term, const RoutedPath& 
   const bool force = query_true(q, "force");
   auto c = engine_.find_container(term);
   if (!c.ok()) return error_response(c.error());
+  if (c->status == "restarting") {
+    if (!force) {
+      return error_response(conflict("cannot remove container \"/" + c->name +
+                                     "\": container is restarting: stop the container before "
+                                     "removing or force remove"));
+    }
+    (void)engine_.stop_plan(c->id, std::nullopt, "");  // cancels the pending restart
+  }
   if (c->status != "running" || !force) {
     auto st = engine_.remove_container(term);
     if (!st.ok()) return error_response(st.error());

@@ -186,11 +186,10 @@ void Engine::start_restart_policies() {
     for (auto c : *all) {
       if (c.status != "exited" && c.status != "restarting") continue;
       {
-        // An exit found at this start (watch) already has its restart queued.
+        // An exit found at this start (watch) already has its restart
+        // decided by this berthd (queued, or being started by the restarter).
         std::lock_guard rl(restart_mu_);
-        bool queued = false;
-        for (const auto& [when, id] : restart_due_) queued = queued || id == c.id;
-        if (queued) continue;
+        if (c.status == "restarting" && backoff_ms_.count(c.id)) continue;
       }
       auto spec = spec_of(c);
       if (!spec) continue;

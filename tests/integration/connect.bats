@@ -195,3 +195,18 @@ eth1 172.202.2.50/24" ]
   run berth top again -o user=PID
   [ "$output" = 'Error response from daemon: specifying "user=PID" is not allowed' ]
 }
+
+@test "the docker 20.10 client (API 1.41): connect, disconnect, rename, top" {
+  require_client "$DOCKER20"
+  docker20 network create --subnet 172.205.1.0/24 oa
+  docker20 network create --subnet 172.205.2.0/24 ob
+  docker20 run -d --name o1 --net ob host sleep 300
+  docker20 network connect --ip 172.205.1.9 oa o1
+  [ "$(ctr_addrs o1)" = "eth0 172.205.2.2/24
+eth1 172.205.1.9/24" ]
+  [ "$(ctr_default o1)" = "172.205.1.1 eth1" ]
+  docker20 network disconnect oa o1
+  [ "$(ctr_addrs o1)" = "eth0 172.205.2.2/24" ]
+  docker20 rename o1 o2
+  [ "$(docker20 top o2 | awk 'NR > 1' | grep -c 'sleep 300')" = 2 ]
+}

@@ -86,6 +86,29 @@ wait_state() {
   [ "$(state al)" = "exited 0 137" ]
 }
 
+@test "a container waiting to restart: listed as Restarting, rm refused, stop cancels, rm -f removes" {
+  docker28 run -d --name fl --restart always host sh -c 'exit 1'
+  docker28 run -d --name fl2 --restart always host sh -c 'exit 1'
+  # The backoff grows (100, 200, 400, 800, 1600 ms ...): catch it in a long wait.
+  wait_state fl "restarting ([5-9]|[1-9][0-9]) 1" 80
+  [[ $(docker28 ps --filter name=fl --format '{{.Names}} {{.Status}}' | grep '^fl ') =~ ^"fl Restarting (1) " ]]
+  [ "$(docker28 inspect -f '{{.State.Running}} {{.State.Restarting}}' fl)" = "true true" ]
+  run docker28 rm fl
+  [ "$status" -eq 1 ]
+  [ "$output" = 'Error response from daemon: cannot remove container "/fl": container is restarting: stop the container before removing or force remove' ]
+  docker28 stop fl
+  count=$(docker28 inspect -f '{{.RestartCount}}' fl)
+  [ "$(docker28 inspect -f '{{.State.Status}}' fl)" = exited ]
+  sleep 2
+  [ "$(state fl)" = "exited $count 1" ]
+  wait_state fl2 "restarting ([5-9]|[1-9][0-9]) 1" 80
+  docker28 rm -f fl2
+  run docker28 inspect fl2
+  [ "$status" -eq 1 ]
+  sleep 2
+  [ -z "$(docker28 ps -aq --filter name=fl2)" ]
+}
+
 @test "kill -9 of berthd: a crash while it is away restarts at its return; unless-stopped stays stopped" {
   docker28 run -d --name al --restart always host sleep 300
   docker28 run -d --name us --restart unless-stopped host sleep 300
