@@ -11,7 +11,8 @@
 #               build/src/cmd)
 #   BERTH_BUILD build tree with bench/ipam_allocator_bench (default: the one
 #               BERTH_BIN is in)
-#   BENCHES     which to run (default "network run connect ipam dns")
+#   BENCHES     which to run (default "network run connect ipam dns lb"; lb = bench/lb/lb_bench.sh,
+#               berth-lb vs nginx vs haproxy, LB_WORKERS default "1 2", DUR 10)
 #   RUNS, N, CLIENTS   passed to network_bench.sh, run_bench.sh and connect_bench.sh (default
 #               5, 20, "api cli")
 #   IPAM_BENCH_ARGS    extra flags for the Google Benchmark binary
@@ -25,10 +26,10 @@ BERTH_BUILD=${BERTH_BUILD:-$(dirname "$(dirname "$BERTH_BIN")")}
 IPAM_BENCH=$BERTH_BUILD/bench/ipam_allocator_bench
 RESULTS=${RESULTS:-$REPO/bench/RESULTS.md}
 export RUNS=${RUNS:-5} N=${N:-20} CLIENTS=${CLIENTS:-api cli}
-BENCHES=${BENCHES:-network run connect ipam dns}
+BENCHES=${BENCHES:-network run connect ipam dns lb}
 for b in $BENCHES; do
-  [[ $b == network || $b == run || $b == ipam || $b == connect || $b == dns ]] ||
-    { echo "bench: BENCHES: network, run, connect, ipam, dns; not '$b'" >&2; exit 1; }
+  [[ " network run connect ipam dns lb " == *" $b "* ]] ||
+    { echo "bench: BENCHES: network, run, connect, ipam, dns, lb; not '$b'" >&2; exit 1; }
 done
 has() { [[ " $BENCHES " == *" $1 "* ]]; }
 
@@ -48,7 +49,7 @@ mem=$(awk '/^MemTotal/ { printf "%.1f GiB", $2 / 1048576 }' /proc/meminfo)
 {
   echo "## $(date -u '+%Y-%m-%d %H:%M UTC') — commit $commit"
   echo
-  echo "- command: \`BERTH_BIN=$BERTH_BIN$([[ $BENCHES != "network run connect ipam dns" ]] && echo " BENCHES=\"$BENCHES\"") RUNS=$RUNS N=$N CLIENTS=\"$CLIENTS\"${IPAM_BENCH_ARGS:+ IPAM_BENCH_ARGS=\"$IPAM_BENCH_ARGS\"} bash bench/run.sh\` (what \`sudo make bench\` runs after deps and build)"
+  echo "- command: \`BERTH_BIN=$BERTH_BIN$([[ $BENCHES != "network run connect ipam dns lb" ]] && echo " BENCHES=\"$BENCHES\"") RUNS=$RUNS N=$N CLIENTS=\"$CLIENTS\"${IPAM_BENCH_ARGS:+ IPAM_BENCH_ARGS=\"$IPAM_BENCH_ARGS\"} bash bench/run.sh\` (what \`sudo make bench\` runs after deps and build)"
   echo "- machine: $(nproc) CPUs, $cpu_model, $mem RAM, kernel $(uname -r), $(. /etc/os-release && echo "$PRETTY_NAME")"
   echo "- the machine is shared (other builds and tests may run at the same time): compare the ratios, measured interleaved in one run, rather than absolute numbers"
   echo
@@ -131,6 +132,12 @@ if has ipam; then
     echo "SKIPPED: $IPAM_BENCH is not built (make build, or set BERTH_BUILD)" | tee -a "$SECTION" >&2
   fi
   echo >> "$SECTION"
+fi
+
+if has lb; then
+  # berth-lb vs nginx (lecture config, and with upstream keepalive) vs haproxy
+  echo "== berth-lb vs nginx vs haproxy (RUNS=$RUNS, WORKERS=${LB_WORKERS:-1 2})" >&2
+  WORKERS=${LB_WORKERS:-1 2} script_section "berth-lb vs nginx vs haproxy" lb/lb_bench.sh
 fi
 
 if [[ ! -f $RESULTS ]]; then

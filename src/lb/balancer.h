@@ -20,6 +20,15 @@
 
 namespace berth::lb {
 
+// Per-server request statistics. Each worker thread keeps its own set (one
+// writer, so plain load+store, no cross-thread cache-line traffic); the
+// status page adds them up.
+enum Counter { kRequests, k2xx, k3xx, k4xx, k5xx, kBytesOut, kInFlight, kCounters };
+struct PeerCounters {
+  std::atomic<uint64_t> v[kCounters] = {};
+  void add(Counter c, uint64_t n) { v[c].store(v[c].load(std::memory_order_relaxed) + n, std::memory_order_relaxed); }
+};
+
 struct PeerState {
   uint32_t id = 0;       // index in the generation's peer registry
   uint32_t addr = 0;     // IPv4, host order
@@ -34,9 +43,9 @@ struct PeerState {
   std::atomic<int> fails{0};
   std::atomic<int64_t> failed_until_ms{0};
   std::atomic<bool> healthy{true};  // active health check verdict
-  std::atomic<int> active{0};       // requests in flight (least_conn, random two)
-  std::atomic<uint64_t> requests{0}, failures{0}, responses_2xx{0}, responses_3xx{0}, responses_4xx{0},
-      responses_5xx{0}, bytes_in{0}, bytes_out{0}, connects{0};
+  std::atomic<int> active{0};       // requests in flight, kept for least_conn and random two only
+  std::atomic<uint64_t> failures{0}, connects{0};
+  PeerCounters overflow;  // counters of workers without a slot for this id (thread-safe adds)
   std::atomic<bool> member{true};  // still in the current snapshot
 
   bool available(int64_t now_ms) const {

@@ -33,7 +33,7 @@ struct Upstream {
   std::string name;
   std::vector<UpstreamServer> servers;
   Policy policy = Policy::kRoundRobin;
-  int keepalive = 32;  // idle connections kept per worker thread and server
+  int keepalive = 256;  // idle connections kept per worker thread and server (nginx: off unless set)
   bool implicit = false;  // made for `proxy_pass http://host:port`
   int line = 0;
 };

@@ -198,9 +198,21 @@ struct ClientConn {
 
 class Worker {
  public:
+  static constexpr uint32_t kMaxStats = 4096;
+  // Snapshots in use by this thread's requests: a thread-local count instead
+  // of copying the shared_ptr (an atomic on a line every thread touches).
+  struct LocalSnap {
+    std::shared_ptr<const PoolSnapshot> snap;
+    uint64_t version = 0;
+    int refs = 0;
+  };
+  uint64_t counter(uint32_t id, Counter k) const {
+    return id < kMaxStats ? stats_[id].v[k].load(std::memory_order_relaxed) : 0;
+  }
+
   Worker(Generation& g, int index) : g_(g), index_(index), ioc_(1), sweep_(ioc_) {
     rng_ = std::random_device{}() | (uint64_t{std::random_device{}()} << 32) | 1;
-    cache_.resize(g.ups.size());
+    current_.resize(g.ups.size());
   }
 
   struct Bound {
@@ -258,6 +270,10 @@ class Worker {
     });
   }
   void stop() { ioc_.stop(); }
+  ~Worker() {
+    join();
+    dying_ = true;  // the coroutines destroyed with ioc_ must not touch sweep_
+  }
   void join() {
     if (thread_.joinable()) thread_.join();
   }
@@ -267,10 +283,6 @@ class Worker {
     uint32_t addr;
     uint16_t port;
     Bound b;
-  };
-  struct Cache {
-    uint64_t version = 0;
-    std::shared_ptr<const PoolSnapshot> snap;
   };
 
   void maybe_finish() {
@@ -333,7 +345,7 @@ class Worker {
     else head_ = c->next;
     if (c->next) c->next->prev = c->prev;
     --live_;
-    maybe_finish();
+    if (!dying_) maybe_finish();
   }
 
   const Server* pick_server(const Bound& b, const http1::Head& req) {
@@ -499,15 +511,30 @@ class Worker {
     }
   }
 
-  std::shared_ptr<const PoolSnapshot>& snapshot(size_t ui) {
+  LocalSnap* acquire(size_t ui) {
     UpstreamRt& u = *g_.ups[ui];
-    Cache& ch = cache_[ui];
+    auto& cur = current_[ui];
     uint64_t v = u.version.load(std::memory_order_acquire);
-    if (v != ch.version) {
-      ch.snap = u.current();
-      ch.version = v;
+    if (!cur || v != cur->version) {
+      if (cur && cur->refs > 0) retired_.push_back(std::move(cur));
+      cur = std::make_unique<LocalSnap>();
+      cur->snap = u.current();
+      cur->version = v;
     }
-    return ch.snap;
+    ++cur->refs;
+    return cur.get();
+  }
+  void release(LocalSnap* l) {
+    if (--l->refs > 0) return;
+    for (size_t i = 0; i < retired_.size(); ++i)
+      if (retired_[i].get() == l) {
+        retired_.erase(retired_.begin() + static_cast<long>(i));
+        return;
+      }
+  }
+  void add(PeerState* p, Counter k, uint64_t n = 1) {
+    if (p->id < kMaxStats) stats_[p->id].add(k, n);
+    else p->overflow.v[k].fetch_add(n, std::memory_order_relaxed);
   }
 
   size_t upstream_index(const std::string& name) const {
@@ -704,7 +731,14 @@ class Worker {
   awaitable<bool> proxy(ClientConn& c, const http1::Head& req, const Location& loc, bool& close) {
     size_t ui = upstream_index(loc.upstream);
     UpstreamRt& ur = *g_.ups[ui];
-    std::shared_ptr<const PoolSnapshot> snap = snapshot(ui);  // keeps the peers alive for this request
+    LocalSnap* ls = acquire(ui);  // keeps the snapshot alive for this request
+    struct Release {
+      Worker* w;
+      LocalSnap* l;
+      ~Release() { w->release(l); }
+    } rel{this, ls};
+    const PoolSnapshot* snap = ls->snap.get();
+    const bool track_active = ur.cfg->policy == Policy::kLeastConn || ur.cfg->policy == Policy::kRandomTwo;
     if (req.expect_continue && req.version_minor == 1) {
       static constexpr std::string_view k100 = "HTTP/1.1 100 Continue\r\n\r\n";
       error_code ec;
@@ -767,12 +801,18 @@ class Worker {
           continue;
         }
       }
-      p->active.fetch_add(1, std::memory_order_relaxed);
+      if (track_active) p->active.fetch_add(1, std::memory_order_relaxed);
+      add(p, kInFlight, 1);
       struct Active {
+        Worker* w;
         PeerState* p;
-        ~Active() { p->active.fetch_sub(1, std::memory_order_relaxed); }
-      } active{p};
-      p->requests.fetch_add(1, std::memory_order_relaxed);
+        bool track;
+        ~Active() {
+          if (track) p->active.fetch_sub(1, std::memory_order_relaxed);
+          w->add(p, kInFlight, ~uint64_t{0});
+        }
+      } active{this, p, track_active};
+      add(p, kRequests);
       // ---- send head + buffered body
       c.up = u.get();
       c.deadline = now_ms() + loc.read_timeout_ms;
@@ -833,7 +873,7 @@ class Worker {
           ++stale_retries;
           --tries;
           pc.tried &= ~(uint64_t{1} << (p->id % 64));
-          p->requests.fetch_sub(1, std::memory_order_relaxed);
+          add(p, kRequests, ~uint64_t{0});
           continue;
         }
         p->record_failure(now_ms());
@@ -935,11 +975,10 @@ class Worker {
         if (ec) co_return false;
         sent += take;
       }
-      p->bytes_out.fetch_add(sent, std::memory_order_relaxed);
+      add(p, kBytesOut, sent);
       p->record_success();
       int cls = resp.status / 100;
-      (cls == 2 ? p->responses_2xx : cls == 3 ? p->responses_3xx : cls == 4 ? p->responses_4xx : p->responses_5xx)
-          .fetch_add(1, std::memory_order_relaxed);
+      add(p, cls == 2 ? k2xx : cls == 3 ? k3xx : cls == 4 ? k4xx : k5xx);
       if (up_ok && !until_close && !resp.conn_close && u->beg == u->end && !(resp.status == 101))
         give_back(std::move(u), ur.cfg->keepalive);
       co_return true;
@@ -953,16 +992,21 @@ class Worker {
 
   Generation& g_;
   int index_;
+  // Declared before ioc_: destroying ioc_ destroys the suspended connection
+  // coroutines, whose unlink() still reads these.
+  ClientConn* head_ = nullptr;
+  int live_ = 0;
+  bool draining_ = false;
+  bool dying_ = false;
   asio::io_context ioc_;
   asio::steady_timer sweep_;
   std::vector<BoundAt> bound_;
   std::thread thread_;
-  std::vector<Cache> cache_;
   std::vector<std::vector<std::unique_ptr<UpConn>>> pool_;
-  ClientConn* head_ = nullptr;
-  int live_ = 0;
-  bool draining_ = false;
   int64_t drain_since_ = 0;
+  std::unique_ptr<PeerCounters[]> stats_{new PeerCounters[kMaxStats]};  // by peer id; this thread writes
+  std::vector<std::unique_ptr<LocalSnap>> current_;
+  std::vector<std::unique_ptr<LocalSnap>> retired_;
   uint64_t rng_;
 };
 
@@ -988,28 +1032,33 @@ std::string Generation::metrics() {
       for (const auto& p : *v)
         rows.push_back({"upstream=\"" + u->cfg->name + "\",server=\"" + p->name + "\"", p.get()});
   }
+  auto sum = [&](PeerState& p, Counter k) {
+    uint64_t t = p.overflow.v[k].load(std::memory_order_relaxed);
+    for (auto& w : workers) t += w->counter(p.id, k);
+    return t;
+  };
   auto family = [&](const char* name, const char* type, const char* help, auto get) {
     o += std::string("# HELP ") + name + " " + help + "\n# TYPE " + name + " " + type + "\n";
     for (const auto& r : rows) o += std::string(name) + "{" + r.labels + "} " + std::to_string(get(*r.p)) + "\n";
   };
   family("berth_lb_upstream_requests_total", "counter", "Requests sent to the server.",
-         [](PeerState& p) { return p.requests.load(); });
+         [&](PeerState& p) { return sum(p, kRequests); });
   family("berth_lb_upstream_failures_total", "counter", "Failed attempts (connect, read, timeout).",
          [](PeerState& p) { return p.failures.load(); });
   family("berth_lb_upstream_connects_total", "counter", "Upstream connections opened.",
          [](PeerState& p) { return p.connects.load(); });
   o += "# HELP berth_lb_upstream_responses_total Responses by status class.\n# TYPE berth_lb_upstream_responses_total counter\n";
   for (const auto& r : rows) {
-    const std::pair<const char*, uint64_t> cls[] = {{"2xx", r.p->responses_2xx.load()},
-                                                    {"3xx", r.p->responses_3xx.load()},
-                                                    {"4xx", r.p->responses_4xx.load()},
-                                                    {"5xx", r.p->responses_5xx.load()}};
+    const std::pair<const char*, uint64_t> cls[] = {{"2xx", sum(*r.p, k2xx)},
+                                                    {"3xx", sum(*r.p, k3xx)},
+                                                    {"4xx", sum(*r.p, k4xx)},
+                                                    {"5xx", sum(*r.p, k5xx)}};
     for (auto& [k, v] : cls)
       o += "berth_lb_upstream_responses_total{" + r.labels + ",code=\"" + k + "\"} " + std::to_string(v) + "\n";
   }
   family("berth_lb_upstream_response_bytes_total", "counter", "Response body bytes relayed.",
-         [](PeerState& p) { return p.bytes_out.load(); });
-  family("berth_lb_upstream_active", "gauge", "Requests in flight.", [](PeerState& p) { return p.active.load(); });
+         [&](PeerState& p) { return sum(p, kBytesOut); });
+  family("berth_lb_upstream_active", "gauge", "Requests in flight.", [&](PeerState& p) { return sum(p, kInFlight); });
   int64_t now = now_ms();
   family("berth_lb_upstream_up", "gauge", "1 if the server is selectable (not down, failed or unhealthy).",
          [now](PeerState& p) { return p.available(now) ? 1 : 0; });
