@@ -93,6 +93,10 @@ make_save_tar() {
   run bash -c "DOCKER_HOST=unix://$SOCK $DOCKER28 import - bbstdin < '$BB_TAR'"
   [ "$status" -eq 0 ]
   [[ "$output" =~ ^sha256: ]]
+  run bash -c "cat '$BB_TAR' | '$BERTH_BIN/berth' -H unix://$SOCK import -m 'from a pipe' - bbpipe:2"
+  [ "$status" -eq 0 ]
+  [ "$(docker28 image inspect -f '{{.Comment}}' bbpipe:2)" = "from a pipe" ]
+  berth rmi bbpipe:2 > /dev/null
   # Listing: both clients, docker's columns; -q, --format, a reference.
   run docker28 images
   [ "$status" -eq 0 ]
@@ -103,6 +107,12 @@ make_save_tar() {
   [ "$(berth images --format '{{.Repository}}:{{.Tag}}' busybox)" = busybox:latest ]
   [ "$(docker28 images -q busybox)" = "${id:7:12}" ]
   [ "$(berth images | wc -l)" = 4 ]
+  # Both clients print the same.
+  fmt='{{.Repository}} {{.Tag}} {{.ID}} {{.Size}} {{.CreatedAt}}'
+  [ "$(berth images --format "$fmt")" = "$(docker28 images --format "$fmt")" ]
+  [ "$(berth images --no-trunc -q)" = "$(docker28 images --no-trunc -q)" ]
+  [ "$(berth image inspect busybox bbstdin)" = "$(docker28 image inspect busybox bbstdin)" ]
+  [ "$(berth images --format json)" = "$(docker28 images --format json)" ]
   # image inspect through both clients; the id is the config's sha256.
   [ "$(docker28 image inspect -f '{{.Id}}' busybox)" = "$id" ]
   [ "$(berth image inspect -f '{{json .Config.Cmd}}' busybox)" = '["sh"]' ]
