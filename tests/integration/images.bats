@@ -400,3 +400,30 @@ PY
   in_img nettest3 ping -c1 -W2 172.200.1.2
   [ "$(in_img nettest1 hostname)" = "$(docker28 inspect -f '{{.Config.Hostname}}' nettest1)" ]
 }
+
+@test "an image of 60 layers: applied in order, the overlay options still fit a page" {
+  d=$T/many
+  mkdir -p "$d/out" "$d/root0"
+  tar -C "$d/root0" -xf "$BB_TAR"
+  tar -C "$d/root0" -cf "$d/out/l0.tar" .
+  diffs="\"sha256:$(sha256sum "$d/out/l0.tar" | cut -c1-64)\""
+  layers='"l0.tar"'
+  for i in $(seq 1 59); do
+    mkdir -p "$d/r$i"
+    echo "$i" > "$d/r$i/layer"
+    [[ $i == 30 ]] && : > "$d/r$i/.wh.linuxrc"
+    tar -C "$d/r$i" -cf "$d/out/l$i.tar" .
+    diffs+=",\"sha256:$(sha256sum "$d/out/l$i.tar" | cut -c1-64)\""
+    layers+=",\"l$i.tar\""
+  done
+  printf '{"architecture":"amd64","config":{"Cmd":["sh"]},"os":"linux","rootfs":{"type":"layers","diff_ids":[%s]}}' "$diffs" > "$d/out/c.json"
+  printf '[{"Config":"c.json","RepoTags":["many:60"],"Layers":[%s]}]' "$layers" > "$d/out/manifest.json"
+  tar -C "$d/out" -cf "$T/many.tar" .
+  run berth load -i "$T/many.tar"
+  [ "$status" -eq 0 ]
+  [ "$(docker28 image inspect -f '{{len .RootFS.Layers}}' many:60)" = 60 ]
+  docker28 run -d --name mm many:60 sleep 300
+  [ "$(in_img mm cat /layer)" = 59 ]
+  run in_img mm test -e /linuxrc
+  [ "$status" -ne 0 ]
+}
