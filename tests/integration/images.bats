@@ -282,6 +282,19 @@ make_save_tar() {
   run docker28 rmi busybox
   [ "$status" -eq 1 ]
   [ "$output" = "Error response from daemon: No such image: busybox:latest" ]
+  # rmi -f of an image a stopped container uses: the image goes, its layers
+  # stay until that container is removed.
+  import_busybox
+  hex=$(image_hex busybox)
+  docker28 create --name keep busybox sleep 300 > /dev/null
+  run docker28 rmi -f busybox
+  [ "$status" -eq 0 ]
+  [ "${lines[1]}" = "Deleted: sha256:$hex" ]
+  [ -d "$ROOT/images/$hex/layers/0" ]
+  docker28 start keep > /dev/null
+  in_img keep test -x /bin/busybox
+  docker28 rm -f keep > /dev/null
+  [ ! -e "$ROOT/images/$hex" ]
 }
 
 @test "a pull is refused with guidance: docker run of a missing image, docker pull" {
