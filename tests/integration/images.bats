@@ -212,6 +212,18 @@ make_save_tar() {
   [ "$output" = "Loaded image: bbsave:1.0" ]
   [ "$(docker28 images -q bbsave:1.0)" = "$before" ]
   [ "$(docker28 images -q | wc -l)" = 2 ]
+  # quiet=0 (a terminal): dockerd's progress lines, then the result, as one
+  # JSON stream; an error once it streams is an errorDetail line.
+  berth rmi -f bbsave:1.0 bbsave:oci > /dev/null 2>&1 || true
+  [ -z "$(berth images -q)" ]
+  out=$(curl -s --max-time 30 --unix-socket "$SOCK" -X POST -H 'Content-Type: application/x-tar' \
+    --data-binary @"$T/legacy.tar" 'http://berth/v1.50/images/load?quiet=0')
+  jq -se '[.[] | select(.status == "Loading layer")] | length == 2 and all(.progressDetail.current == .progressDetail.total)' <<< "$out" > /dev/null
+  [ "$(tail -1 <<< "$out" | jq -r .stream)" = "Loaded image: bbsave:1.0" ]
+  out=$(curl -s --max-time 30 --unix-socket "$SOCK" -X POST --data-binary @"$BB_TAR" \
+    -w '\n%{http_code}' 'http://berth/v1.50/images/load?quiet=0')
+  [ "$(tail -1 <<< "$out")" = 200 ]
+  [[ "$(head -1 <<< "$out" | jq -r .errorDetail.message)" == *"no manifest.json or index.json"* ]]
   # The container sees the layers merged, whiteouts applied, the image's
   # config (Cmd, Env, WorkingDir) in force.
   docker28 run -d --name s1 bbsave:1.0 sleep 300
