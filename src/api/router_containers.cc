@@ -122,10 +122,12 @@ http::Reply Router::containers_route(http::Request& req, const RoutedPath& p, bo
     if (!q["fromImage"].empty()) {
       std::string image = q["fromImage"];
       if (image.rfind("docker.io/library/", 0) == 0) image = image.substr(18);
+      const std::string ref = q["tag"].empty() ? image : image + ":" + q["tag"];
       return error_response(not_found(
           "pull access denied for " + image +
           ": berth cannot pull from registries; load the image with 'docker load -i FILE' or "
-          "'docker import FILE " + image + "' (or use the built-in image 'host')"));
+          "import a root file system with 'docker import FILE " + ref +
+          "' (or use the built-in image 'host')"));
     }
   }
   const std::string kC = "/containers/";

@@ -253,10 +253,12 @@ http::Reply Router::images_route(http::Request& req, const RoutedPath& p, bool& 
       std::vector<std::string> lines;
       engine::Engine::LayerProgress progress;
       if (!quiet) {
-        auto last = std::make_shared<uint64_t>(0);
+        auto last = std::make_shared<std::pair<std::string, uint64_t>>();
         progress = [&j, last](const std::string& layer, uint64_t done, uint64_t total) {
-          if (done != total && done - *last < (1u << 20)) return;  // one line per MiB
-          *last = done;
+          if (last->first != layer) *last = {layer, 0};
+          if (done == last->second) return;
+          if (done != total && done - last->second < (1u << 20)) return;  // one line per MiB
+          last->second = done;
           ojson l;
           l["status"] = "Loading layer";
           l["progressDetail"]["current"] = done;

@@ -62,7 +62,7 @@ class Context {
 };
 
 struct Command {
-  enum class Args { kAny, kNone, kExactly1, kAtLeast1, kOneOrTwo, kExactly2 };
+  enum class Args { kAny, kNone, kExactly1, kAtLeast1, kOneOrTwo, kExactly2, kAtMost1 };
   std::string name;
   std::vector<std::string> aliases;
   std::string use;           // after the command path: "[OPTIONS] NETWORK"

@@ -6,7 +6,9 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <cstdio>
 #include <ctime>
+#include <map>
 #include <ostream>
 
 #include "cli/command.h"
@@ -55,6 +57,19 @@ std::function<void(uint64_t)> upload_progress(Context& ctx, int fd) {
     ctx.err() << "\rUploading " << human_size(static_cast<double>(sent)) << "/"
               << human_size(static_cast<double>(total)) << (sent >= total ? "\n" : "") << std::flush;
   };
+}
+
+// go-units HumanSize: HumanSizeWithPrecision(size, 4) ("1.982MB").
+std::string human_size4(double size) {
+  static const char* kUnits[] = {"B", "kB", "MB", "GB", "TB", "PB", "EB", "ZB", "YB"};
+  int i = 0;
+  while (size >= 1000 && i < 8) {
+    size /= 1000;
+    ++i;
+  }
+  char buf[64];
+  std::snprintf(buf, sizeof buf, "%.4g%s", size, kUnits[i]);
+  return buf;
 }
 
 // jsonstream.Display: prints status/stream lines, stops at an error line.
@@ -205,6 +220,14 @@ const GoType& image_row_type() {
                           "Containers", "VirtualSize", "SharedSize", "UniqueSize"}) {
       t.fields.push_back({f, f, go_scalar(Kind::kString)});
     }
+    // docker marshals the row as a map: sorted keys, HTML escaped.
+    t.marshal_json = [](const ojson& self) {
+      std::map<std::string, ojson> sorted;
+      for (auto it = self.begin(); it != self.end(); ++it) sorted[it.key()] = it.value();
+      ojson copy = ojson::object();
+      for (auto& [k, v] : sorted) copy[k] = v;
+      return go_json_compact(copy, true);
+    };
     return t;
   }();
   return kType;
@@ -273,7 +296,7 @@ int run_images(Context& ctx, const ParsedFlags& f) {
       row["CreatedAt"] = go_unix_time_string(created);
       row["Size"] = human_size(size);
       row["Containers"] = "N/A";
-      row["VirtualSize"] = human_size(size);
+      row["VirtualSize"] = human_size4(size);
       row["SharedSize"] = "N/A";
       row["UniqueSize"] = "N/A";
       rows.push_back(row);
@@ -298,7 +321,7 @@ Command images_command(bool in_image) {
   c.use = "[OPTIONS] [REPOSITORY[:TAG]]";
   c.short_help = "List images";
   c.aliases_line = "berth image ls, berth image list, berth images";
-  c.args = Command::Args::kAny;
+  c.args = Command::Args::kAtMost1;
   FlagSpec filter = flag("filter", 'f', T::kList, "filter", "Filter output based on conditions provided");
   c.flags = {flag("all", 'a', T::kBool, "", "Show all images (default hides intermediate images)"),
              flag("digests", 0, T::kBool, "", "Show digests"),
@@ -306,10 +329,7 @@ Command images_command(bool in_image) {
              flag("format", 0, T::kString, "string", list_format_help()),
              flag("no-trunc", 0, T::kBool, "", "Don't truncate output"),
              flag("quiet", 'q', T::kBool, "", "Only show image IDs")};
-  c.run = [](Context& ctx, const ParsedFlags& f) {
-    if (f.args.size() > 1) return ctx.fail("\"images\" requires at most 1 argument.");
-    return run_images(ctx, f);
-  };
+  c.run = run_images;
   c.top = !in_image;
   return c;
 }
@@ -354,9 +374,6 @@ Command rmi_command(bool in_image) {
 // ------------------------------------------------------------------- tag --
 
 int run_tag(Context& ctx, const ParsedFlags& f) {
-  if (f.args.size() != 2) {
-    return ctx.fail("\"tag\" requires exactly 2 arguments.");
-  }
   std::string target = f.args[1], repo = target, tag = "latest";
   const auto colon = target.rfind(':');
   const auto slash = target.rfind('/');
@@ -375,7 +392,7 @@ Command tag_command() {
   c.name = "tag";
   c.use = "SOURCE_IMAGE[:TAG] TARGET_IMAGE[:TAG]";
   c.short_help = "Create a tag TARGET_IMAGE that refers to SOURCE_IMAGE";
-  c.args = Command::Args::kOneOrTwo;
+  c.args = Command::Args::kExactly2;
   c.run = run_tag;
   return c;
 }

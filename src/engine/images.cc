@@ -202,8 +202,10 @@ Status Engine::load_images(const std::string& archive_path, std::vector<std::str
   std::lock_guard lock(mu_);
   for (auto& p : ready) {
     const std::string dir = image_dir(p.rec.id);
-    if (!p.staged.empty()) {
-      fs::remove_all(dir, ec);  // a directory without a row (rmi -f while used)
+    // A directory may exist without its row (rmi -f while a stopped
+    // container uses it): same id, same layers, and a container may run on
+    // them, so it is kept.
+    if (!p.staged.empty() && !fs::exists(dir, ec)) {
       fs::rename(p.staged, dir, ec);
       if (ec) return internal_error("store image " + dir + ": " + ec.message());
     }

@@ -50,11 +50,17 @@ class SocketChunkWriter : public ChunkWriter {
   bool broken_ = false;
 };
 
+// Bodies read into memory (JSON requests); uploads go to a file instead.
+constexpr std::uint64_t kMemoryBodyLimit = 64 * 1024 * 1024;
+
 asio::awaitable<void> serve(stream::socket sock, std::shared_ptr<UnixServer::State> st) {
   beast::flat_buffer buf;
   for (;;) {
     boost::system::error_code ec;
     beast::http::request_parser<beast::http::empty_body> head_parser;
+    // The limit is checked against Content-Length when the head is parsed:
+    // the real one depends on where the body goes (decided below).
+    head_parser.body_limit(std::uint64_t{1} << 40);
     co_await beast::http::async_read_header(sock, buf, head_parser,
                                             asio::redirect_error(asio::use_awaitable, ec));
     Request req;
@@ -93,9 +99,12 @@ asio::awaitable<void> serve(stream::socket sock, std::shared_ptr<UnixServer::Sta
         req = Request{fparser.get().base()};
         req.set(kBodyFileHeader, spool_file);
       }
+    } else if (!ec && head_parser.content_length() &&
+               *head_parser.content_length() > kMemoryBodyLimit) {
+      ec = beast::http::error::body_limit;
     } else if (!ec) {
       beast::http::request_parser<beast::http::string_body> parser{std::move(head_parser)};
-      parser.body_limit(64 * 1024 * 1024);
+      parser.body_limit(kMemoryBodyLimit);
       co_await beast::http::async_read(sock, buf, parser,
                                        asio::redirect_error(asio::use_awaitable, ec));
       if (!ec) req = parser.release();

@@ -205,6 +205,13 @@ Result<ExtractStats> extract_layer(const std::string& archive_path, const std::s
         return invalid_argument("invalid tar archive: invalid hardlink \"" + name + "\" -> \"" +
                                 hl + "\" (outside of the root)");
       }
+      // link(2) would follow a symlink of the archive in the target's path.
+      for (size_t slash = t->find('/'); slash != std::string::npos; slash = t->find('/', slash + 1)) {
+        if (symlinks.count(t->substr(0, slash))) {
+          return invalid_argument("invalid tar archive: invalid hardlink \"" + name + "\" -> \"" + hl +
+                                  "\" (through the symlink \"" + t->substr(0, slash) + "\")");
+        }
+      }
       archive_entry_copy_hardlink(e, (dest + "/" + *t).c_str());
     } else if (archive_entry_filetype(e) == AE_IFLNK) {
       const char* target = archive_entry_symlink(e);

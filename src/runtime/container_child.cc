@@ -254,10 +254,24 @@ void populate_dev(const std::string& root, int tty_fd) {
 void enter_image_rootfs(const ChildPlan& plan) {
   const ProcessSpec& spec = *plan.spec;
   const std::string& root = spec.rootfs;
+  // The mount options must fit in a page: with many layers the lower
+  // directories are named relative to their common parent, entered first
+  // (the overlay2 driver's trick).
+  std::string parent;
+  for (const auto& d : spec.lower_dirs) {
+    const std::string p = d.substr(0, d.rfind('/'));
+    if (parent.empty()) parent = p;
+    if (p != parent || p.empty()) {
+      parent.clear();
+      break;
+    }
+  }
+  if (!parent.empty() && ::chdir(parent.c_str()) != 0) fail_errno("chdir " + parent);
   std::string opts = "lowerdir=";
   for (size_t i = 0; i < spec.lower_dirs.size(); ++i) {
     if (i) opts += ':';
-    opts += spec.lower_dirs[i];
+    const std::string& d = spec.lower_dirs[i];
+    opts += parent.empty() ? d : d.substr(parent.size() + 1);
   }
   opts += ",upperdir=" + spec.upper_dir + ",workdir=" + spec.work_dir;
   if (::mount("overlay", root.c_str(), "overlay", 0, opts.c_str()) != 0) {

@@ -93,6 +93,10 @@ make_save_tar() {
   run bash -c "DOCKER_HOST=unix://$SOCK $DOCKER28 import - bbstdin < '$BB_TAR'"
   [ "$status" -eq 0 ]
   [[ "$output" =~ ^sha256: ]]
+  run bash -c "cat '$BB_TAR' | '$BERTH_BIN/berth' -H unix://$SOCK import -m 'from a pipe' - bbpipe:2"
+  [ "$status" -eq 0 ]
+  [ "$(docker28 image inspect -f '{{.Comment}}' bbpipe:2)" = "from a pipe" ]
+  berth rmi bbpipe:2 > /dev/null
   # Listing: both clients, docker's columns; -q, --format, a reference.
   run docker28 images
   [ "$status" -eq 0 ]
@@ -103,6 +107,12 @@ make_save_tar() {
   [ "$(berth images --format '{{.Repository}}:{{.Tag}}' busybox)" = busybox:latest ]
   [ "$(docker28 images -q busybox)" = "${id:7:12}" ]
   [ "$(berth images | wc -l)" = 4 ]
+  # Both clients print the same.
+  fmt='{{.Repository}} {{.Tag}} {{.ID}} {{.Size}} {{.CreatedAt}}'
+  [ "$(berth images --format "$fmt")" = "$(docker28 images --format "$fmt")" ]
+  [ "$(berth images --no-trunc -q)" = "$(docker28 images --no-trunc -q)" ]
+  [ "$(berth image inspect busybox bbstdin)" = "$(docker28 image inspect busybox bbstdin)" ]
+  [ "$(berth images --format json)" = "$(docker28 images --format json)" ]
   # image inspect through both clients; the id is the config's sha256.
   [ "$(docker28 image inspect -f '{{.Id}}' busybox)" = "$id" ]
   [ "$(berth image inspect -f '{{json .Config.Cmd}}' busybox)" = '["sh"]' ]
@@ -202,6 +212,18 @@ make_save_tar() {
   [ "$output" = "Loaded image: bbsave:1.0" ]
   [ "$(docker28 images -q bbsave:1.0)" = "$before" ]
   [ "$(docker28 images -q | wc -l)" = 2 ]
+  # quiet=0 (a terminal): dockerd's progress lines, then the result, as one
+  # JSON stream; an error once it streams is an errorDetail line.
+  berth rmi -f bbsave:1.0 bbsave:oci > /dev/null 2>&1 || true
+  [ -z "$(berth images -q)" ]
+  out=$(curl -s --max-time 30 --unix-socket "$SOCK" -X POST -H 'Content-Type: application/x-tar' \
+    --data-binary @"$T/legacy.tar" 'http://berth/v1.50/images/load?quiet=0')
+  jq -se '[.[] | select(.status == "Loading layer")] | length == 2 and all(.progressDetail.current == .progressDetail.total)' <<< "$out" > /dev/null
+  [ "$(tail -1 <<< "$out" | jq -r .stream)" = "Loaded image: bbsave:1.0" ]
+  out=$(curl -s --max-time 30 --unix-socket "$SOCK" -X POST --data-binary @"$BB_TAR" \
+    -w '\n%{http_code}' 'http://berth/v1.50/images/load?quiet=0')
+  [ "$(tail -1 <<< "$out")" = 200 ]
+  [[ "$(head -1 <<< "$out" | jq -r .errorDetail.message)" == *"no manifest.json or index.json"* ]]
   # The container sees the layers merged, whiteouts applied, the image's
   # config (Cmd, Env, WorkingDir) in force.
   docker28 run -d --name s1 bbsave:1.0 sleep 300
@@ -272,6 +294,19 @@ make_save_tar() {
   run docker28 rmi busybox
   [ "$status" -eq 1 ]
   [ "$output" = "Error response from daemon: No such image: busybox:latest" ]
+  # rmi -f of an image a stopped container uses: the image goes, its layers
+  # stay until that container is removed.
+  import_busybox
+  hex=$(image_hex busybox)
+  docker28 create --name keep busybox sleep 300 > /dev/null
+  run docker28 rmi -f busybox
+  [ "$status" -eq 0 ]
+  [ "${lines[1]}" = "Deleted: sha256:$hex" ]
+  [ -d "$ROOT/images/$hex/layers/0" ]
+  docker28 start keep > /dev/null
+  in_img keep test -x /bin/busybox
+  docker28 rm -f keep > /dev/null
+  [ ! -e "$ROOT/images/$hex" ]
 }
 
 @test "a pull is refused with guidance: docker run of a missing image, docker pull" {
@@ -389,4 +424,31 @@ PY
   in_img nettest2 ping -c1 -W2 172.200.1.4
   in_img nettest3 ping -c1 -W2 172.200.1.2
   [ "$(in_img nettest1 hostname)" = "$(docker28 inspect -f '{{.Config.Hostname}}' nettest1)" ]
+}
+
+@test "an image of 60 layers: applied in order, the overlay options still fit a page" {
+  d=$T/many
+  mkdir -p "$d/out" "$d/root0"
+  tar -C "$d/root0" -xf "$BB_TAR"
+  tar -C "$d/root0" -cf "$d/out/l0.tar" .
+  diffs="\"sha256:$(sha256sum "$d/out/l0.tar" | cut -c1-64)\""
+  layers='"l0.tar"'
+  for i in $(seq 1 59); do
+    mkdir -p "$d/r$i"
+    echo "$i" > "$d/r$i/layer"
+    [[ $i == 30 ]] && : > "$d/r$i/.wh.linuxrc"
+    tar -C "$d/r$i" -cf "$d/out/l$i.tar" .
+    diffs+=",\"sha256:$(sha256sum "$d/out/l$i.tar" | cut -c1-64)\""
+    layers+=",\"l$i.tar\""
+  done
+  printf '{"architecture":"amd64","config":{"Cmd":["sh"]},"os":"linux","rootfs":{"type":"layers","diff_ids":[%s]}}' "$diffs" > "$d/out/c.json"
+  printf '[{"Config":"c.json","RepoTags":["many:60"],"Layers":[%s]}]' "$layers" > "$d/out/manifest.json"
+  tar -C "$d/out" -cf "$T/many.tar" .
+  run berth load -i "$T/many.tar"
+  [ "$status" -eq 0 ]
+  [ "$(docker28 image inspect -f '{{len .RootFS.Layers}}' many:60)" = 60 ]
+  docker28 run -d --name mm many:60 sleep 300
+  [ "$(in_img mm cat /layer)" = 59 ]
+  run in_img mm test -e /linuxrc
+  [ "$status" -ne 0 ]
 }

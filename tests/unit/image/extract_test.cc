@@ -160,6 +160,8 @@ TEST_F(Extract, Refusals) {
       {{{"a/b", "", AE_IFLNK, "../../x"}}, "invalid symlink \"a/b\" -> \"../../x\""},
       {{{"esc", "", AE_IFLNK, "/tmp"}, {"esc/pwned", "x"}},
        "\"esc/pwned\" would be written through the symlink \"esc\" -> \"/tmp\""},
+      {{{"esc", "", AE_IFLNK, "/etc"}, {"h", "", AE_IFREG, "esc/passwd", true}},
+       "invalid hardlink \"h\" -> \"esc/passwd\" (through the symlink \"esc\")"},
   };
   for (const auto& c : cases) {
     fs::remove_all(dest());
