@@ -10,7 +10,8 @@
 #               build/src/cmd)
 #   BERTH_BUILD build tree with bench/ipam_allocator_bench (default: the one
 #               BERTH_BIN is in)
-#   BENCHES     which to run (default "network run ipam")
+#   BENCHES     which to run (default "network run ipam proxy"; proxy is
+#               bench/proxy/proxy_bench.sh, published ports, ~15 min)
 #   RUNS, N, CLIENTS   passed to network_bench.sh and run_bench.sh (default
 #               5, 20, "api cli")
 #   IPAM_BENCH_ARGS    extra flags for the Google Benchmark binary
@@ -24,9 +25,9 @@ BERTH_BUILD=${BERTH_BUILD:-$(dirname "$(dirname "$BERTH_BIN")")}
 IPAM_BENCH=$BERTH_BUILD/bench/ipam_allocator_bench
 RESULTS=${RESULTS:-$REPO/bench/RESULTS.md}
 export RUNS=${RUNS:-5} N=${N:-20} CLIENTS=${CLIENTS:-api cli}
-BENCHES=${BENCHES:-network run ipam}
+BENCHES=${BENCHES:-network run ipam proxy}
 for b in $BENCHES; do
-  [[ $b == network || $b == run || $b == ipam ]] || { echo "bench: BENCHES: network, run, ipam; not '$b'" >&2; exit 1; }
+  [[ $b == network || $b == run || $b == ipam || $b == proxy ]] || { echo "bench: BENCHES: network, run, ipam, proxy; not '$b'" >&2; exit 1; }
 done
 has() { [[ " $BENCHES " == *" $1 "* ]]; }
 
@@ -46,7 +47,7 @@ mem=$(awk '/^MemTotal/ { printf "%.1f GiB", $2 / 1048576 }' /proc/meminfo)
 {
   echo "## $(date -u '+%Y-%m-%d %H:%M UTC') — commit $commit"
   echo
-  echo "- command: \`BERTH_BIN=$BERTH_BIN$([[ $BENCHES != "network run ipam" ]] && echo " BENCHES=\"$BENCHES\"") RUNS=$RUNS N=$N CLIENTS=\"$CLIENTS\"${IPAM_BENCH_ARGS:+ IPAM_BENCH_ARGS=\"$IPAM_BENCH_ARGS\"} bash bench/run.sh\` (what \`sudo make bench\` runs after deps and build)"
+  echo "- command: \`BERTH_BIN=$BERTH_BIN$([[ $BENCHES != "network run ipam proxy" ]] && echo " BENCHES=\"$BENCHES\"") RUNS=$RUNS N=$N CLIENTS=\"$CLIENTS\"${IPAM_BENCH_ARGS:+ IPAM_BENCH_ARGS=\"$IPAM_BENCH_ARGS\"} bash bench/run.sh\` (what \`sudo make bench\` runs after deps and build)"
   echo "- machine: $(nproc) CPUs, $cpu_model, $mem RAM, kernel $(uname -r), $(. /etc/os-release && echo "$PRETTY_NAME")"
   echo "- the machine is shared (other builds and tests may run at the same time): compare the ratios, measured interleaved in one run, rather than absolute numbers"
   echo
@@ -79,6 +80,11 @@ fi
 if has run; then
   echo "== run -d on a network: berthd vs dockerd (RUNS=$RUNS N=$N)" >&2
   script_section "run -d on a user network" run_bench.sh
+fi
+if has proxy; then
+  echo "== published ports: berth's paths vs plain DNAT vs docker-proxy (RUNS=$RUNS)" >&2
+  mkdir -p "$W/proxy"
+  script_section "Published ports" proxy/proxy_bench.sh
 fi
 if has ipam; then
   echo "== IPAM allocator micro-benchmark" >&2

@@ -42,6 +42,7 @@ tests = {
     "udp": ["lost_pct", "goodput_gbps", "cpu_pct"],
 }
 n = max((len(v) for k, v in rows.items() if k[0] not in ("mem", "latency")), default=0)
+print("### Published ports (bench/proxy/proxy_bench.sh)\n")
 print(f"Medians of {n} interleaved runs (min..max). {load}\n")
 for t, metrics in tests.items():
     if not any((c, t, metrics[0]) in rows for c in cases):
