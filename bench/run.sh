@@ -11,8 +11,9 @@
 #               build/src/cmd)
 #   BERTH_BUILD build tree with bench/ipam_allocator_bench (default: the one
 #               BERTH_BIN is in)
-#   BENCHES     which to run (default "network run connect ipam dns lb"; lb = bench/lb/lb_bench.sh,
-#               berth-lb vs nginx vs haproxy, LB_WORKERS default "1 2", DUR 10)
+#   BENCHES     which to run (default "network run connect ipam dns lb proxy"; lb = bench/lb/lb_bench.sh,
+#               berth-lb vs nginx vs haproxy, LB_WORKERS default "1 2", DUR 10; proxy =
+#               bench/proxy/proxy_bench.sh, published ports, ~15 min)
 #   RUNS, N, CLIENTS   passed to network_bench.sh, run_bench.sh and connect_bench.sh (default
 #               5, 20, "api cli")
 #   IPAM_BENCH_ARGS    extra flags for the Google Benchmark binary
@@ -26,10 +27,10 @@ BERTH_BUILD=${BERTH_BUILD:-$(dirname "$(dirname "$BERTH_BIN")")}
 IPAM_BENCH=$BERTH_BUILD/bench/ipam_allocator_bench
 RESULTS=${RESULTS:-$REPO/bench/RESULTS.md}
 export RUNS=${RUNS:-5} N=${N:-20} CLIENTS=${CLIENTS:-api cli}
-BENCHES=${BENCHES:-network run connect ipam dns lb}
+BENCHES=${BENCHES:-network run connect ipam dns lb proxy}
 for b in $BENCHES; do
-  [[ " network run connect ipam dns lb " == *" $b "* ]] ||
-    { echo "bench: BENCHES: network, run, connect, ipam, dns, lb; not '$b'" >&2; exit 1; }
+  [[ " network run connect ipam dns lb proxy " == *" $b "* ]] ||
+    { echo "bench: BENCHES: network, run, connect, ipam, dns, lb, proxy; not '$b'" >&2; exit 1; }
 done
 has() { [[ " $BENCHES " == *" $1 "* ]]; }
 
@@ -49,7 +50,7 @@ mem=$(awk '/^MemTotal/ { printf "%.1f GiB", $2 / 1048576 }' /proc/meminfo)
 {
   echo "## $(date -u '+%Y-%m-%d %H:%M UTC') — commit $commit"
   echo
-  echo "- command: \`BERTH_BIN=$BERTH_BIN$([[ $BENCHES != "network run connect ipam dns lb" ]] && echo " BENCHES=\"$BENCHES\"") RUNS=$RUNS N=$N CLIENTS=\"$CLIENTS\"${IPAM_BENCH_ARGS:+ IPAM_BENCH_ARGS=\"$IPAM_BENCH_ARGS\"} bash bench/run.sh\` (what \`sudo make bench\` runs after deps and build)"
+  echo "- command: \`BERTH_BIN=$BERTH_BIN$([[ $BENCHES != "network run connect ipam dns lb proxy" ]] && echo " BENCHES=\"$BENCHES\"") RUNS=$RUNS N=$N CLIENTS=\"$CLIENTS\"${IPAM_BENCH_ARGS:+ IPAM_BENCH_ARGS=\"$IPAM_BENCH_ARGS\"} bash bench/run.sh\` (what \`sudo make bench\` runs after deps and build)"
   echo "- machine: $(nproc) CPUs, $cpu_model, $mem RAM, kernel $(uname -r), $(. /etc/os-release && echo "$PRETTY_NAME")"
   echo "- the machine is shared (other builds and tests may run at the same time): compare the ratios, measured interleaved in one run, rather than absolute numbers"
   echo
@@ -82,6 +83,11 @@ fi
 if has run; then
   echo "== run -d on a network: berthd vs dockerd (RUNS=$RUNS N=$N)" >&2
   script_section "run -d on a user network" run_bench.sh
+fi
+if has proxy; then
+  echo "== published ports: berth's paths vs plain DNAT vs docker-proxy (RUNS=$RUNS)" >&2
+  mkdir -p "$W/proxy"
+  script_section "Published ports" proxy/proxy_bench.sh
 fi
 if has connect; then
   echo "== network connect+disconnect of a running container: berthd vs dockerd (RUNS=$RUNS N=$N)" >&2

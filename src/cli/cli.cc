@@ -148,10 +148,6 @@ std::optional<std::string> check_args(const std::string& path, const Command& c,
       if (args.size() == 1 || args.size() == 2) return std::nullopt;
       what = "requires at least 1 and at most 2 arguments";
       break;
-    case Command::Args::kExactly2:
-      if (args.size() == 2) return std::nullopt;
-      what = "requires 2 arguments";
-      break;
     case Command::Args::kAtMost1:
       if (args.size() <= 1) return std::nullopt;
       what = "requires at most 1 argument";

@@ -130,6 +130,12 @@ Result<ContainerCreated> Engine::create_container(const ContainerCreateRequest& 
     return invalid_argument("no command specified");
   }
   BERTH_TRY(validate_at_create(*spec));
+  // Malformed PortBindings fail at create, as dockerd's validation does.
+  if (auto pr = port_requests(nlohmann::json::parse(req.config.dump()),
+                              nlohmann::json::parse(req.host_config.dump()));
+      !pr.ok()) {
+    return pr.error();
+  }
   if (auto caps = runtime::effective_capabilities(spec->cap_add, spec->cap_drop, spec->privileged);
       !caps.ok()) {
     return caps.error();
