@@ -148,9 +148,15 @@ bool is_hop_by_hop(std::string_view n) {
 
 Parse parse_request(std::string_view buf, Head& h) {
   h = Head{};
-  if (buf.size() >= 2 && buf[0] == '\r' && buf[1] == '\n') return fail(h, "leading empty line");
+  // RFC 9112 §2.2: empty lines before a request line are ignored (some
+  // clients send CRLF after a POST body)
+  size_t skip = 0;
+  while (skip < 8 && buf.size() >= skip + 2 && buf[skip] == '\r' && buf[skip + 1] == '\n') skip += 2;
+  if (skip == 8) return fail(h, "empty lines before the request");
+  buf.remove_prefix(skip);
   if (Parse r = find_head(buf, h); r != Parse::kOk) return r;
   std::string_view head = buf.substr(0, h.head_len);
+  h.head_len += skip;
   size_t eol = head.find("\r\n");
   std::string_view line = head.substr(0, eol);
   size_t sp1 = line.find(' ');

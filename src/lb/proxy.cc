@@ -626,7 +626,9 @@ class Worker {
     } else {
       o += req.target;
     }
-    o += " HTTP/1.1\r\n";
+    // An HTTP/1.0 client cannot read chunked bodies: ask the upstream in
+    // HTTP/1.0 too (keep-alive kept explicitly), so it never chunks.
+    o += req.version_minor == 0 ? " HTTP/1.0\r\nConnection: keep-alive\r\n" : " HTTP/1.1\r\n";
     std::string_view host, xff;
     for (int i = 0; i < req.n_headers; ++i) {
       if (http1::iequals(req.headers[i].name, "host")) host = req.headers[i].value;
@@ -951,7 +953,7 @@ class Worker {
         size_t n = co_await u->sock.async_read_some(asio::buffer(u->buf, kBuf), asio::redirect_error(asio::use_awaitable, ec));
         c.up = nullptr;
         if (ec || n == 0) {
-          up_ok = until_close && (ec == asio::error::eof || n == 0) && !ec.failed() ? true : until_close;
+          up_ok = false;  // a body read until close ends here; the connection is not reused
           if (!until_close) {
             log_error("upstream prematurely closed connection while reading upstream from " + p->name);
             co_return false;  // the client sees a truncated body: close it

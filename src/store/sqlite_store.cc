@@ -618,10 +618,12 @@ Status SqliteStore::set_manually_stopped(const std::string& container_id, bool s
   std::lock_guard lock(mu_);
   Transaction tx(db_);
   if (!tx.began()) return db_error(db_, "begin");
-  Stmt s(db_,
-         "INSERT INTO container_flags (container_id, manually_stopped) VALUES (?, ?) "
-         "ON CONFLICT(container_id) DO UPDATE SET manually_stopped = excluded.manually_stopped");
-  s.bind(1, container_id).bind(2, static_cast<int64_t>(stopped));
+  // A missing row means "not stopped by hand": clearing the flag deletes the
+  // row, so a start that fails leaves the database as it was.
+  Stmt s(db_, stopped ? "INSERT INTO container_flags (container_id, manually_stopped) VALUES (?, 1) "
+                        "ON CONFLICT(container_id) DO UPDATE SET manually_stopped = 1"
+                      : "DELETE FROM container_flags WHERE container_id = ?");
+  s.bind(1, container_id);
   if (s.step() != SQLITE_DONE) return db_error(db_, "set manually_stopped");
   if (!tx.commit()) return db_error(db_, "commit");
   return ok_status();

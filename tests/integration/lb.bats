@@ -9,10 +9,9 @@ load ../lib/harness
 
 LECTURE_CONF=$BERTH_REPO/tests/integration/lb/nginx.conf
 
-# How a backend container reaches the host's 127.0.0.1:PORT. Host networking
-# today; with published ports (another branch) this becomes:
-#   backend_net_args() { echo "-p $1:$1"; }
-backend_net_args() { echo "--network host"; }
+# How a backend container reaches the host's 127.0.0.1:PORT: the lecture's
+# published port on the default bridge (`--network host` also works).
+backend_net_args() { echo "-p $1:$1"; }
 
 setup() {
   harness_setup lb
@@ -117,6 +116,9 @@ wrk_clean() {
   run in_ns curl -s -H 'X-Forwarded-For: 192.0.2.7' http://127.0.0.1/headers
   [[ "$output" == *"X-Forwarded-For: 192.0.2.7, 127.0.0.1"* ]]
   [[ "$output" == *"Host: backend-alb"* ]]
+  # an HTTP/1.0 client: the upstream is asked in HTTP/1.0 as well
+  run in_ns curl -s -0 http://127.0.0.1/headers
+  [[ "${lines[0]}" == "GET /headers HTTP/1.0"* ]]
   # Content-Length with Transfer-Encoding: 400, and nothing reaches a backend
   run in_ns bash -c "printf 'POST / HTTP/1.1\r\nHost: x\r\nContent-Length: 4\r\nTransfer-Encoding: chunked\r\n\r\n0\r\n\r\n' | timeout 3 socat - TCP:127.0.0.1:80"
   [[ "${lines[0]}" == "HTTP/1.1 400 Bad Request"* ]]

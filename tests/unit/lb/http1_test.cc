@@ -30,6 +30,15 @@ TEST(Http1, IncompleteAtEveryPrefix) {
   EXPECT_EQ(h.content_length, 5);
 }
 
+TEST(Http1, EmptyLinesBeforeRequestAreSkipped) {
+  std::string r = "\r\n\r\nGET /x HTTP/1.1\r\nHost: a\r\n\r\n";
+  Head h;
+  ASSERT_EQ(parse_request(r, h), Parse::kOk);
+  EXPECT_EQ(h.target, "/x");
+  EXPECT_EQ(h.head_len, r.size());
+  EXPECT_EQ(parse_request("\r\n\r\n\r\n\r\nGET / HTTP/1.1\r\n\r\n", h), Parse::kError);
+}
+
 TEST(Http1, Http10ClosesUnlessKeepAlive) {
   Head h;
   ASSERT_EQ(parse_request("GET / HTTP/1.0\r\n\r\n", h), Parse::kOk);
