@@ -165,7 +165,8 @@ check_paths() {
   diff "$T/before" "$T/after"
   [[ $(docker28 inspect -f '{{.State.Status}}' pb) == created ]]
   # Held by another program.
-  in_ns socat TCP4-LISTEN:9001,bind=0.0.0.0,reuseaddr,fork /dev/null &
+  # ip netns exec execs socat, so $! is socat; fd 3 closed so bats does not wait for it.
+  ip netns exec "$NS" socat TCP4-LISTEN:9001,bind=0.0.0.0,reuseaddr,fork /dev/null > /dev/null 2>&1 3>&- &
   SOCAT_PID=$!
   for i in $(seq 1 50); do in_ns ss -Hltn | grep -q ':9001 ' && break; sleep 0.1; done
   docker28 create --name pc -p 9001:80 host sleep 300
