@@ -83,6 +83,7 @@ cleanup() {
     echo "demo: FAILED (exit $rc); last lines of the berthd log:" >&2
     [[ -f ${BERTHD_LOG:-} ]] && tail -n 30 "$BERTHD_LOG" >&2
   fi
+  [[ -n ${LB_PID:-} ]] && kill "$LB_PID" 2> /dev/null
   harness_teardown
   if [[ -n ${NS:-} ]] && ip netns list | awk '{print $1}' | grep -qx "$NS"; then
     echo "demo: namespace $NS is still there" >&2
@@ -189,13 +190,61 @@ kernel nsenter -t "$P1" -n -m -u ip -br addr
 kernel nsenter -t "$P1" -n -m -u ping -c 2 -W 1 172.200.1.4
 kernel nsenter -t "$P1" -n -m -u cat /etc/resolv.conf
 [[ $IMAGE == host ]] || kernel nsenter -t "$P1" -n -m -u cat /etc/os-release
+say "the frontend asks the embedded DNS at 127.0.0.11: every member of tg-net, rotated"
+docker_cmd run -itd --name=frontend --net=netlb $IMAGE bash
+PF=$(timeout "$CMD_TIMEOUT" env DOCKER_HOST="unix://$SOCK" "$DOCKER28" inspect -f '{{.State.Pid}}' frontend)
+kernel nsenter -t "$PF" -n -m -u ping -c 2 -W 1 tg-net
+kernel nsenter -t "$PF" -n -m -u dig +noall +answer tg-net
+kernel nsenter -t "$PF" -n -m -u dig +noall +answer tg-net
+say "the host side asks the network's gateway, where berthd answers too"
+kernel ip netns exec "$NS" dig +noall +answer @172.200.1.1 tg-net
 say "one veth per container on netlb's bridge"
 kernel bridge -n "$NS" link
 say "a removed container's address is reused"
 docker_cmd rm -f nettest2
 docker_cmd run -itd --name=nettest4 --net=netlb --net-alias=tg-net $IMAGE bash
 berth_cmd inspect -f '{{.Name}} {{.NetworkSettings.Networks.netlb.IPAddress}}' nettest1 nettest3 nettest4
-docker_cmd rm -f nettest1 nettest3 nettest4
+docker_cmd rm -f nettest1 nettest3 nettest4 frontend
+
+header "NAT and published ports (section 1)"
+say "berth-echo (static, in the build) plays the lecture's web server"
+docker_cmd run -d --name=myweb -e SERVER_PORT=80 -p 8001:80 host "$BERTH_BIN/berth-echo"
+berth_cmd port myweb
+berth_cmd ps --format '{{.Names}} {{.Ports}}'
+say "Docker's DNAT rules, one per port, are elements of an nft map here"
+kernel ip netns exec "$NS" nft list map ip berth port-dnat-any
+say "no docker-proxy: berthd itself holds the port"
+kernel ip netns exec "$NS" ss -Hltnp 'sport = :8001'
+kernel ip netns exec "$NS" curl -s http://127.0.0.1:8001/
+docker_cmd rm -f myweb
+
+header "Host networking (section 2)"
+docker_cmd run -d --name=myweb-host --net=host -e SERVER_PORT=8080 host "$BERTH_BIN/berth-echo"
+say "no port mapping and no address of its own"
+berth_cmd port myweb-host
+berth_cmd inspect -f 'IPAddress="{{.NetworkSettings.IPAddress}}"' myweb-host
+for i in $(seq 1 50); do ip netns exec "$NS" ss -Hltn 'sport = :8080' | grep -q . && break; sleep 0.1; done
+kernel ip netns exec "$NS" curl -s http://127.0.0.1:8080/
+docker_cmd rm -f myweb-host
+
+header "An application load balancer: the lecture's nginx.conf read by berth-lb (section 5)"
+for i in 1 2 3; do
+  docker_cmd run -itd --name=alb-node0$i -e SERVER_PORT=500$i -p 500$i:500$i -h alb-node0$i -u root \
+    host "$BERTH_BIN/berth-echo"
+done
+LB_CONF=$REPO/tests/integration/lb/nginx.conf
+kernel cat "$LB_CONF"
+kernel "$BERTH_BIN/berth-lb" -t -c "$LB_CONF"
+show berth-lb -c "$LB_CONF"
+ip netns exec "$NS" "$BERTH_BIN/berth-lb" -c "$LB_CONF" -g "pid $T/lb.pid;" 2> "$T/lb.log" &
+LB_PID=$!
+for i in $(seq 1 50); do ip netns exec "$NS" ss -Hltn 'sport = :80' | grep -q . && break; sleep 0.1; done
+say "each request goes to the next backend"
+for i in 1 2 3 4 5 6; do kernel ip netns exec "$NS" curl -s http://127.0.0.1/; done
+kill -QUIT "$LB_PID" 2> /dev/null || true
+for i in $(seq 1 50); do kill -0 "$LB_PID" 2> /dev/null || break; sleep 0.1; done
+LB_PID=
+docker_cmd rm -f alb-node01 alb-node02 alb-node03
 
 header "Removing networks"
 docker_cmd network rm netlb
