@@ -17,26 +17,14 @@ namespace {
 
 constexpr const char* kProgram = "berth";
 
-FlagSpec global_flag(std::string name, char shorthand, FlagSpec::Type type, std::string value_name,
-                     std::string usage, std::string def = "") {
-  FlagSpec f;
-  f.name = std::move(name);
-  f.shorthand = shorthand;
-  f.type = type;
-  f.value_name = std::move(value_name);
-  f.usage = std::move(usage);
-  f.default_value = std::move(def);
-  return f;
-}
-
 std::vector<FlagSpec> global_flags() {
   using T = FlagSpec::Type;
-  return {global_flag("debug", 'D', T::kBool, "", "Enable debug mode"),
-          global_flag("host", 'H', T::kList, "list", "Daemon socket to connect to"),
-          global_flag("log-level", 'l', T::kString, "string",
+  return {flag("debug", 'D', T::kBool, "", "Enable debug mode"),
+          flag("host", 'H', T::kList, "list", "Daemon socket to connect to"),
+          flag("log-level", 'l', T::kString, "string",
                       "Set the logging level (\"debug\", \"info\", \"warn\", \"error\", \"fatal\")",
                       "info"),
-          global_flag("version", 'v', T::kBool, "", "Print version information and quit")};
+          flag("version", 'v', T::kBool, "", "Print version information and quit")};
 }
 
 std::vector<Command> root_commands() {

@@ -13,16 +13,6 @@ namespace {
 using ojson = nlohmann::ordered_json;
 using T = FlagSpec::Type;
 
-FlagSpec flag(std::string name, char shorthand, T type, std::string value_name, std::string usage) {
-  FlagSpec f;
-  f.name = std::move(name);
-  f.shorthand = shorthand;
-  f.type = type;
-  f.value_name = std::move(value_name);
-  f.usage = std::move(usage);
-  return f;
-}
-
 std::string trim(const std::string& s) {
   const auto b = s.find_first_not_of(" \t\n\r");
   if (b == std::string::npos) return "";

@@ -40,18 +40,6 @@ namespace {
 using ojson = nlohmann::ordered_json;
 using T = FlagSpec::Type;
 
-FlagSpec flag(std::string name, char shorthand, T type, std::string value_name, std::string usage,
-              std::string def = "") {
-  FlagSpec f;
-  f.name = std::move(name);
-  f.shorthand = shorthand;
-  f.type = type;
-  f.value_name = std::move(value_name);
-  f.usage = std::move(usage);
-  f.default_value = std::move(def);
-  return f;
-}
-
 FlagSpec with(FlagSpec f, std::function<std::optional<std::string>(const std::string&)> v) {
   f.validate = std::move(v);
   return f;

@@ -43,6 +43,20 @@ struct FlagSpec {
   std::function<std::optional<std::string>(const std::string&)> validate;
 };
 
+// A flag as the commands declare theirs: name, -x shorthand (0 for none),
+// type, the value's name in help, usage, default shown in help.
+inline FlagSpec flag(std::string name, char shorthand, FlagSpec::Type type, std::string value_name,
+                     std::string usage, std::string def = "") {
+  FlagSpec f;
+  f.name = std::move(name);
+  f.shorthand = shorthand;
+  f.type = type;
+  f.value_name = std::move(value_name);
+  f.usage = std::move(usage);
+  f.default_value = std::move(def);
+  return f;
+}
+
 struct ParsedFlags {
   // Values per long flag name, in command-line order; booleans hold
   // "true"/"false". Absent when the flag was not given.

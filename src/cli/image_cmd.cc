@@ -25,18 +25,6 @@ using ojson = nlohmann::ordered_json;
 using T = FlagSpec::Type;
 using Kind = GoType::Kind;
 
-FlagSpec flag(std::string name, char shorthand, T type, std::string value_name, std::string usage,
-              std::string def = "") {
-  FlagSpec f;
-  f.name = std::move(name);
-  f.shorthand = shorthand;
-  f.type = type;
-  f.value_name = std::move(value_name);
-  f.usage = std::move(usage);
-  f.default_value = std::move(def);
-  return f;
-}
-
 std::string str_of(const ojson& j, const char* k) {
   auto it = j.find(k);
   return it != j.end() && it->is_string() ? it->get<std::string>() : "";

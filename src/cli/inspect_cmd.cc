@@ -19,16 +19,6 @@ using ojson = nlohmann::ordered_json;
 using Kind = GoType::Kind;
 using T = FlagSpec::Type;
 
-FlagSpec flag(std::string name, char shorthand, T type, std::string value_name, std::string usage) {
-  FlagSpec f;
-  f.name = std::move(name);
-  f.shorthand = shorthand;
-  f.type = type;
-  f.value_name = std::move(value_name);
-  f.usage = std::move(usage);
-  return f;
-}
-
 GoTypePtr structure(std::string name, std::vector<GoType::Field> fields, bool pointer = false) {
   auto t = std::make_shared<GoType>();
   t->kind = Kind::kStruct;

@@ -32,18 +32,6 @@ std::optional<std::string> validate_filter(const std::string& v) {
   return std::nullopt;
 }
 
-FlagSpec flag(std::string name, char shorthand, T type, std::string value_name, std::string usage,
-              std::string def = "") {
-  FlagSpec f;
-  f.name = std::move(name);
-  f.shorthand = shorthand;
-  f.type = type;
-  f.value_name = std::move(value_name);
-  f.usage = std::move(usage);
-  f.default_value = std::move(def);
-  return f;
-}
-
 // ---------------------------------------------------------------- create --
 
 int run_create(Context& ctx, const ParsedFlags& f) {

@@ -473,6 +473,36 @@ Result<std::string> ResponseStream::rest() {
   }
 }
 
+Result<std::unique_ptr<ResponseStream>> ApiClient::read_stream_head(
+    std::unique_ptr<ResponseStream> s, const std::string& target) {
+  ResponseStream::Impl& impl = *s->impl_;
+  boost::system::error_code ec;
+  // No limit: a log stream may be long. (Boost 1.74 compares the length
+  // with an empty optional as "greater", so none cannot be used here.)
+  impl.parser.body_limit(std::numeric_limits<std::uint64_t>::max());
+  http::read_header(impl.socket, impl.buffer, impl.parser, ec);
+  if (ec) {
+    return unavailable("error reading response from the berth daemon at " + endpoint_.url + ": " +
+                       ec.message());
+  }
+  const auto& msg = impl.parser.get();
+  s->status_ = msg.result_int();
+  for (const auto& f : msg) {
+    s->headers_.emplace_back(std::string(f.name_string()), std::string(f.value()));
+  }
+  if (s->status_ >= 400) {
+    Response r;
+    r.status = s->status_;
+    r.reason = std::string(msg.reason());
+    r.headers = s->headers_;
+    auto text = s->rest();
+    if (!text.ok()) return text.error();
+    r.body = std::move(*text);
+    return Error(kind_for_status(r.status), error_message(r, go_request_url(endpoint_, target)));
+  }
+  return s;
+}
+
 Result<std::unique_ptr<ResponseStream>> ApiClient::stream(std::string_view method,
                                                           std::string_view path,
                                                           std::string_view query, const ojson* body,
@@ -504,30 +534,7 @@ Result<std::unique_ptr<ResponseStream>> ApiClient::stream(std::string_view metho
   }
   http::write(impl.socket, req, ec);
   if (ec) return unavailable("error during connect: " + ec.message());
-  // No limit: a log stream may be long. (Boost 1.74 compares the length
-  // with an empty optional as "greater", so none cannot be used here.)
-  impl.parser.body_limit(std::numeric_limits<std::uint64_t>::max());
-  http::read_header(impl.socket, impl.buffer, impl.parser, ec);
-  if (ec) {
-    return unavailable("error reading response from the berth daemon at " + endpoint_.url + ": " +
-                       ec.message());
-  }
-  const auto& msg = impl.parser.get();
-  s->status_ = msg.result_int();
-  for (const auto& f : msg) {
-    s->headers_.emplace_back(std::string(f.name_string()), std::string(f.value()));
-  }
-  if (s->status_ >= 400) {
-    Response r;
-    r.status = s->status_;
-    r.reason = std::string(msg.reason());
-    r.headers = s->headers_;
-    auto text = s->rest();
-    if (!text.ok()) return text.error();
-    r.body = std::move(*text);
-    return Error(kind_for_status(r.status), error_message(r, go_request_url(endpoint_, target)));
-  }
-  return s;
+  return read_stream_head(std::move(s), target);
 }
 
 Result<std::unique_ptr<ResponseStream>> ApiClient::upload(std::string_view path,
@@ -568,28 +575,7 @@ Result<std::unique_ptr<ResponseStream>> ApiClient::upload(std::string_view path,
   }
   asio::write(impl.socket, asio::buffer("0\r\n\r\n", 5), ec);
   if (ec) return unavailable("error during upload: " + ec.message());
-  impl.parser.body_limit(std::numeric_limits<std::uint64_t>::max());
-  http::read_header(impl.socket, impl.buffer, impl.parser, ec);
-  if (ec) {
-    return unavailable("error reading response from the berth daemon at " + endpoint_.url + ": " +
-                       ec.message());
-  }
-  const auto& msg = impl.parser.get();
-  s->status_ = msg.result_int();
-  for (const auto& f : msg) {
-    s->headers_.emplace_back(std::string(f.name_string()), std::string(f.value()));
-  }
-  if (s->status_ >= 400) {
-    Response r;
-    r.status = s->status_;
-    r.reason = std::string(msg.reason());
-    r.headers = s->headers_;
-    auto text = s->rest();
-    if (!text.ok()) return text.error();
-    r.body = std::move(*text);
-    return Error(kind_for_status(r.status), error_message(r, go_request_url(endpoint_, target)));
-  }
-  return s;
+  return read_stream_head(std::move(s), target);
 }
 
 // --------------------------------------------------------------- hijack --

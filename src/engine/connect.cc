@@ -17,30 +17,12 @@
 
 #include "common/go_json.h"
 #include "common/random_id.h"
+#include "engine/endpoint_names.h"
 #include "engine/engine.h"
 #include "runtime/runtime.h"
 
 namespace berth::engine {
 namespace {
-
-std::string mac_of(ipam::Ipv4 ip) {
-  char buf[32];
-  snprintf(buf, sizeof buf, "02:42:%02x:%02x:%02x:%02x", (ip.v >> 24) & 0xff, (ip.v >> 16) & 0xff,
-           (ip.v >> 8) & 0xff, ip.v & 0xff);
-  return buf;
-}
-
-std::optional<std::array<uint8_t, 6>> mac_bytes(const std::string& s) {
-  std::array<uint8_t, 6> m{};
-  unsigned v[6];
-  char tail;
-  if (sscanf(s.c_str(), "%2x:%2x:%2x:%2x:%2x:%2x%c", &v[0], &v[1], &v[2], &v[3], &v[4], &v[5],
-             &tail) != 6) {
-    return std::nullopt;
-  }
-  for (int i = 0; i < 6; ++i) m[i] = static_cast<uint8_t>(v[i]);
-  return m;
-}
 
 std::string jstr(const nlohmann::ordered_json& j, const char* key) {
   if (!j.is_object()) return "";
@@ -182,7 +164,7 @@ Status Engine::connect_network(const std::string& net_term, const std::string& c
     }
   }
   const std::string mac_wanted = jstr(stored, "MacAddress");
-  if (!mac_wanted.empty() && !mac_bytes(mac_wanted)) errs.push_back("invalid MAC address: " + mac_wanted);
+  if (!mac_wanted.empty() && !parse_mac(mac_wanted)) errs.push_back("invalid MAC address: " + mac_wanted);
   if (!errs.empty()) {
     std::string msg = "invalid endpoint settings:";
     for (const auto& e : errs) msg += "\n" + e;
@@ -256,12 +238,12 @@ Status Engine::connect_network(const std::string& net_term, const std::string& c
     for (const auto& l : *links) taken.insert(l.name);
   }
   do {
-    ep.host_ifname = "veth" + random_id().substr(0, 7);
+    ep.host_ifname = random_veth_name();
   } while (taken.count(ep.host_ifname));
   ep.ip = ipam::to_string(ip);
   ep.ip_int = ip.v;
   ep.prefix_len = subnet->len;
-  ep.mac = mac_wanted.empty() ? mac_of(ip) : mac_wanted;
+  ep.mac = mac_wanted.empty() ? mac_from_ip(ip) : mac_wanted;
   ep.gateway = n->internal ? "" : n->gateway;
   ep.static_ip = ip_wanted.has_value();
   if (auto st = store_.insert_endpoints({ep}); !st.ok()) {
@@ -298,7 +280,7 @@ Status Engine::connect_network(const std::string& net_term, const std::string& c
   es.mtu = n->mtu;
   es.netns_path = c.netns_path;
   es.container_ifname = ep.ifname;
-  es.mac = *mac_bytes(ep.mac);
+  es.mac = *parse_mac(ep.mac);
   es.address = ip;
   es.prefix_len = ep.prefix_len;
   if (chosen == static_cast<int>(now.size()) - 1) es.default_gateway = ipam::parse_ipv4(ep.gateway);

@@ -19,6 +19,7 @@
 
 #include "common/go_json.h"
 #include "common/random_id.h"
+#include "engine/endpoint_names.h"
 #include "engine/engine.h"
 #include "runtime/runtime.h"
 
@@ -33,27 +34,6 @@ std::string read_file(const std::string& path) {
   ss << f.rdbuf();
   return ss.str();
 }
-
-std::string mac_from_ip(ipam::Ipv4 ip) {
-  char buf[32];
-  snprintf(buf, sizeof buf, "02:42:%02x:%02x:%02x:%02x", (ip.v >> 24) & 0xff, (ip.v >> 16) & 0xff,
-           (ip.v >> 8) & 0xff, ip.v & 0xff);
-  return buf;
-}
-
-std::optional<std::array<uint8_t, 6>> parse_mac(const std::string& s) {
-  std::array<uint8_t, 6> m{};
-  unsigned v[6];
-  char tail;
-  if (sscanf(s.c_str(), "%2x:%2x:%2x:%2x:%2x:%2x%c", &v[0], &v[1], &v[2], &v[3], &v[4], &v[5],
-             &tail) != 6) {
-    return std::nullopt;
-  }
-  for (int i = 0; i < 6; ++i) m[i] = static_cast<uint8_t>(v[i]);
-  return m;
-}
-
-std::string random_veth_name() { return "veth" + random_id().substr(0, 7); }
 
 // `lo` up inside a namespace that gets no endpoint (--net=none).
 Status loopback_up(const std::string& netns_path) {

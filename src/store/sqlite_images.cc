@@ -9,26 +9,6 @@
 namespace berth::store {
 namespace {
 
-class Tx {
- public:
-  explicit Tx(sqlite3* db) : db_(db) {
-    ok_ = sqlite3_exec(db_, "BEGIN IMMEDIATE", nullptr, nullptr, nullptr) == SQLITE_OK;
-  }
-  ~Tx() {
-    if (ok_ && !done_) sqlite3_exec(db_, "ROLLBACK", nullptr, nullptr, nullptr);
-  }
-  bool began() const { return ok_; }
-  bool commit() {
-    done_ = true;
-    return sqlite3_exec(db_, "COMMIT", nullptr, nullptr, nullptr) == SQLITE_OK;
-  }
-
- private:
-  sqlite3* db_;
-  bool ok_ = false;
-  bool done_ = false;
-};
-
 Error err(sqlite3* db, const std::string& what) { return internal_error(what + ": " + sqlite3_errmsg(db)); }
 
 int64_t now_ns() {
@@ -57,7 +37,7 @@ Result<std::string> set_tag(sqlite3* db, const std::string& id, const std::strin
 Result<std::vector<std::string>> SqliteStore::insert_image(const ImageRecord& img,
                                                            const std::vector<std::string>& tags) {
   std::lock_guard lock(mu_);
-  Tx tx(db_);
+  Transaction tx(db_);
   if (!tx.began()) return err(db_, "begin");
   {
     Stmt s(db_,
@@ -80,7 +60,7 @@ Result<std::vector<std::string>> SqliteStore::insert_image(const ImageRecord& im
 
 Status SqliteStore::tag_image(const std::string& id, const std::string& ref) {
   std::lock_guard lock(mu_);
-  Tx tx(db_);
+  Transaction tx(db_);
   if (!tx.began()) return err(db_, "begin");
   auto old = set_tag(db_, id, ref, now_ns());
   if (!old.ok()) return old.error();
@@ -99,7 +79,7 @@ Status SqliteStore::untag_image(const std::string& ref) {
 
 Status SqliteStore::delete_image(const std::string& id) {
   std::lock_guard lock(mu_);
-  Tx tx(db_);
+  Transaction tx(db_);
   if (!tx.began()) return err(db_, "begin");
   for (const char* sql : {"DELETE FROM image_tags WHERE image_id = ?", "DELETE FROM images WHERE id = ?"}) {
     Stmt s(db_, sql);
