@@ -177,6 +177,7 @@ struct UpConn {
   explicit UpConn(asio::io_context& io) : sock(io) {}
   tcp::socket sock;
   PeerState* peer = nullptr;
+  bool connecting = false;  // async_connect in progress
   char buf[kBuf];
   size_t beg = 0, end = 0;
 };
@@ -304,6 +305,13 @@ class Worker {
           error_code e;
           c->sock.close(e);
           if (c->up) c->up->sock.close(e);
+        } else if (c->up && c->up->connecting && !c->up->peer->member.load(std::memory_order_relaxed)) {
+          // The server left the pool (its name no longer resolves to it)
+          // while we wait for its SYN-ACK: a stopped container's address
+          // answers nothing until ARP gives up (3 s). Abandon the attempt;
+          // the request goes to the next server as after a failed connect.
+          error_code e;
+          c->up->sock.close(e);
         }
       }
       if (!(draining_ && live_ == 0)) arm_sweep();
@@ -690,7 +698,9 @@ class Worker {
     c.up = u.get();
     c.deadline = now_ms() + loc.connect_timeout_ms;
     tcp::endpoint ep(asio::ip::address_v4(p->addr), p->port);
+    u->connecting = true;
     co_await u->sock.async_connect(ep, asio::redirect_error(asio::use_awaitable, ec));
+    u->connecting = false;
     c.up = nullptr;
     if (!ec) {
       error_code e2;

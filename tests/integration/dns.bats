@@ -244,3 +244,52 @@ cdig() { local c=$1; shift; in_ctr "$c" dig +time=3 +tries=1 "$@"; }
   run docker28 info -f '{{json .Warnings}}'
   [[ $output != *"embedded DNS"* ]]
 }
+
+@test "the lecture's section 4 verbatim on the Debian image (ubuntu:14.04): the image's own ping and dig resolve tg-net through 127.0.0.11" {
+  berthd_start
+  import_debian_image ubuntu:14.04
+  docker28 network create --driver bridge --subnet 172.200.1.0/24 --ip-range 172.200.1.0/24 \
+    --gateway 172.200.1.1 netlb > /dev/null
+  docker28 run -itd --name=nettest1 --net=netlb --net-alias=tg-net ubuntu:14.04 > /dev/null
+  docker28 run -itd --name=nettest2 --net=netlb --net-alias=tg-net ubuntu:14.04 > /dev/null
+  docker28 run -itd --name=nettest3 --net=netlb --net-alias=tg-net ubuntu:14.04 > /dev/null
+  out=$(docker28 inspect nettest1 | grep -i ipa)
+  [[ $out == *'"IPAddress": "172.200.1.2",'* ]]
+  # `docker run -it --name=frontend --net=netlb ubuntu:14.04 bash`, detached
+  # here; the commands run in its namespaces with the image's own binaries
+  # and the /etc/resolv.conf berth wrote for it.
+  docker28 run -itd --name=frontend --net=netlb ubuntu:14.04 bash > /dev/null
+  [ "$(in_ctr frontend cat /etc/resolv.conf | grep ^nameserver)" = "nameserver 127.0.0.11" ]
+  [ "$(in_ctr frontend sh -c 'command -v ping; command -v dig' | tr '\n' ' ')" = "/usr/bin/ping /usr/bin/dig " ]
+
+  run in_ctr frontend ping -c 2 tg-net
+  [ "$status" -eq 0 ]
+  [[ ${lines[0]} =~ ^"PING tg-net (172.200.1."[234]") 56(84) bytes of data."$ ]]
+  [[ ${lines[1]} =~ ^"64 bytes from nettest"([123])".netlb (172.200.1."([234])"): icmp_seq=1 ttl=64" ]]
+  # the reverse name is the member's own: nettestN is 172.200.1.(N+1)
+  [ $((BASH_REMATCH[1] + 1)) -eq "${BASH_REMATCH[2]}" ]
+  [[ $output == *"2 packets transmitted, 2 received, 0% packet loss"* ]]
+
+  run in_ctr frontend dig tg-net
+  [ "$status" -eq 0 ]
+  [[ $output == *";; QUESTION SECTION:"*";tg-net."*"IN"*"A"* ]]
+  [[ $output == *"status: NOERROR"* ]]
+  [[ $output == *"SERVER: 127.0.0.11#53(127.0.0.11)"* ]]
+  [ "$(echo "$output" | grep -P '^tg-net\.\s+600\s+IN\s+A\s+172\.200\.1\.[234]$' | awk '{print $5}' | sort | tr '\n' ' ')" = \
+    "172.200.1.2 172.200.1.3 172.200.1.4 " ]
+
+  # "2 terminal": a fourth member is in the answers at once (.5 is frontend's)
+  docker28 run -itd --name=nettest4 --net=netlb --net-alias tg-net ubuntu:14.04 > /dev/null
+  run in_ctr frontend dig tg-net
+  [ "$(echo "$output" | grep -P '^tg-net\.\s+600\s+IN\s+A\s' | awk '{print $5}' | sort | tr '\n' ' ')" = \
+    "172.200.1.2 172.200.1.3 172.200.1.4 172.200.1.6 " ]
+  run in_ctr frontend ping -c 2 tg-net
+  [ "$status" -eq 0 ]
+  [[ ${lines[1]} =~ "64 bytes from nettest"[1234]".netlb (172.200.1."[2346]"): icmp_seq=1" ]]
+  # `docker inspect nettest1`: the lecture's Docker listed the short id among
+  # the Aliases; Docker 28 (API >= 1.45) keeps it in DNSNames, and so does berth
+  id=$(docker28 inspect -f '{{.Id}}' nettest1)
+  [ "$(docker28 inspect -f '{{json (index .NetworkSettings.Networks "netlb").Aliases}}' nettest1)" = '["tg-net"]' ]
+  [ "$(docker28 inspect -f '{{json (index .NetworkSettings.Networks "netlb").DNSNames}}' nettest1)" = "[\"nettest1\",\"tg-net\",\"${id:0:12}\"]" ]
+  [ "$(in_ctr frontend dig +short "${id:0:12}")" = 172.200.1.2 ]
+}

@@ -398,13 +398,7 @@ PY
 @test "the lecture's section 4 on the Debian image tagged ubuntu:14.04: three -itd bash containers on netlb, ping by IP" {
   # Built once and cached (/var/cache/berth); a cold cache costs about a
   # minute of debootstrap from the machine's apt mirror.
-  local start=$SECONDS
-  deb=$("$BERTH_REPO/scripts/make-debian-image.sh") || skip "SKIPPED: the Debian image could not be built (debootstrap)"
-  echo "# debian image ready after $((SECONDS - start)) s" >&3
-  start=$SECONDS
-  run berth import --change 'CMD ["bash"]' "$deb" ubuntu:14.04
-  [ "$status" -eq 0 ]
-  echo "# import of $(du -h "$deb" | cut -f1) took $((SECONDS - start)) s" >&3
+  import_debian_image ubuntu:14.04
   docker28 network create --driver bridge --subnet 172.200.1.0/24 --ip-range 172.200.1.0/24 \
     --gateway 172.200.1.1 netlb > /dev/null
   for i in 1 2 3; do

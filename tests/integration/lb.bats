@@ -254,3 +254,67 @@ EOF
   run count_backends 20 http://127.0.0.1/
   [ "$output" = "$(printf 'alb-node01 10\nalb-node02 10')" ]
 }
+
+@test "an upstream follows a network alias through berth's DNS on the gateway: a started member joins, a stopped one leaves, no reload, no failed request" {
+  berthd_start
+  docker28 network create --driver bridge --subnet 172.200.1.0/24 --ip-range 172.200.1.0/24 \
+    --gateway 172.200.1.1 netlb > /dev/null
+  member() { docker28 run -d --name "$1" -e SERVER_PORT=5000 --net netlb --net-alias tg-net host "$BERTH_BIN/berth-echo" > /dev/null; }
+  local i
+  for i in 1 2 3; do member tg$i; done
+  for i in 2 3 4; do wait_port 172.200.1.$i 5000; done
+  # the gateway address answers host-side tools (berthd's embedded DNS)
+  [ "$(in_ns dig +short +time=2 +tries=1 @172.200.1.1 tg-net | sort | tr '\n' ' ')" = "172.200.1.2 172.200.1.3 172.200.1.4 " ]
+  cat > "$T/lb.conf" <<EOC
+events { worker_connections 1024; }
+http {
+  resolver 172.200.1.1 valid=1s;
+  upstream tg { server tg-net:5000 resolve; }
+  server {
+    listen 8080;
+    location = /status { stub_status; }
+    location / { proxy_pass http://tg; }
+  }
+}
+EOC
+  lb_start "$T/lb.conf" 8080
+  # addrs: the members that answer 12 requests; each request's time is kept
+  addrs() {
+    in_ns curl -s --max-time 5 -w 'Time: %{time_total}\n' "http://127.0.0.1:8080/?[1-12]" | tee -a "$T/replies" |
+      awk '/^Server address:/ { print $3 }' | sort -u | tr '\n' ' '
+  }
+  [ "$(addrs)" = "172.200.1.2 172.200.1.3 172.200.1.4 " ]
+  # valid=1s: a change shows within about a second (bounded at 6)
+  wait_addrs() {
+    local start=$SECONDS got
+    while ((SECONDS - start < 6)); do
+      got=$(addrs)
+      [ "$got" = "$1" ] && { echo "# pool is '$1' after $((SECONDS - start)) s" >&3; return 0; }
+      sleep 0.2
+    done
+    echo "pool: '$got', expected '$1'" >&2
+    return 1
+  }
+  ip netns exec "$NS" wrk -t1 -c4 -d6s http://127.0.0.1:8080/ > "$T/wrk.txt" 2>&1 &
+  local wrk=$!
+  sleep 0.5
+  member tg4
+  wait_port 172.200.1.5 5000
+  wait_addrs "172.200.1.2 172.200.1.3 172.200.1.4 172.200.1.5 "
+  : > "$T/replies"
+  docker28 stop tg2 > /dev/null
+  wait_addrs "172.200.1.2 172.200.1.4 172.200.1.5 "
+  # A request caught on its way to the stopped member is not held until ARP
+  # gives up (3 s): its connect is abandoned once the name stops resolving to
+  # it, and it goes to the next server.
+  max=$(awk '$1 == "Time:" && $2 > m { m = $2 } END { print m + 0 }' "$T/replies")
+  echo "# slowest request after the stop: $max s" >&3
+  awk -v m="$max" 'BEGIN { exit !(m < 2.5) }' 
+  for i in $(seq 1 100); do kill -0 $wrk 2> /dev/null || break; sleep 0.1; done
+  wrk_clean "$T/wrk.txt"
+  echo "# $(grep -E 'Latency|requests in' "$T/wrk.txt" | tr -s ' \n' ' ')" >&3
+  ! grep -q reconfiguring "$T/lb.log"
+  kill -0 "$LB_PID"
+  run in_ns curl -s http://127.0.0.1:8080/status
+  [[ "$output" == *'berth_lb_upstream_requests_total{upstream="tg",server="172.200.1.5:5000"} '[1-9]* ]]
+}
