@@ -228,6 +228,21 @@ big_upstream_start() {
   [ "$(in_ctr own getent hosts foo.test | awk '{print $1}')" = 10.1.2.3 ]
   [ "$(cdig own +short upstream.test)" = 10.9.9.10 ]
   [ "$(cdig own +short plain)" = 172.200.1.3 ]
+  # Docker's ndots rule: with ndots set explicitly (here --dns-option
+  # ndots:2; the harness's host file's ndots:0 counts too), an unknown
+  # single-label name gets an empty NOERROR at once and is not forwarded;
+  # own2's --dns-option replaces the host's options, so no ndots: forwarded.
+  run cdig own nosuchname
+  [[ $output == *"status: NOERROR"* ]]
+  [[ $output == *"ANSWER: 0,"* ]]
+  run cdig own nosuchname AAAA
+  [[ $output == *"status: NOERROR"* ]]
+  [[ $output == *"ANSWER: 0,"* ]]
+  [ "$(grep -c 'nosuchname' "$T/dnsmasq2.log")" -eq 0 ]
+  docker28 run -d --name own2 --net netlb --dns "$UPSTREAM2_IP" --dns-option timeout:2 \
+    host sleep 300 > /dev/null
+  run cdig own2 nosuchname
+  [ "$(grep -c 'query\[A\] nosuchname' "$T/dnsmasq2.log")" -eq 1 ]
   # `plain` forwards to the daemon's (dead) upstream: one query in flight
   # is the limit, a second one at the same time is refused at once.
   local ppid
