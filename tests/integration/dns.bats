@@ -162,6 +162,7 @@ big_upstream_start() {
   local txt=() i
   for i in $(seq -w 1 40); do
     txt+=(--txt-record="big.test,record-$i-abcdefghijklmnopqrstuvwxyz-0123456789-abcdefghijklmnop")
+    txt+=(--txt-record="big2.test,record-$i-abcdefghijklmnopqrstuvwxyz-0123456789-abcdefghijklmnop")
   done
   ip netns exec "$NS" dnsmasq --no-resolv --no-hosts --no-daemon --port 53 \
     --listen-address="$BIG_UPSTREAM_IP" --bind-interfaces --pid-file= --local-ttl=60 \
@@ -211,6 +212,17 @@ big_upstream_start() {
   # The upstream saw TCP connections (dnsmasq logs no transport; the TCP
   # retries are the extra queries beyond the UDP ones).
   [ "$(grep -c 'query\[TXT\] big.test' "$T/dnsmasq-big.log")" -ge $((before + 2 + 2)) ]
+  # The upstream refuses TCP (a reset from an nft rule in the test
+  # namespace): the TCP attempt fails over at once, none left: SERVFAIL.
+  in_ns nft add table ip tcpblock
+  in_ns nft add chain ip tcpblock input '{ type filter hook input priority 0; policy accept; }'
+  in_ns nft add rule ip tcpblock input ip daddr "$BIG_UPSTREAM_IP" tcp dport 53 reject with tcp reset
+  run cdig cl +tcp big2.test TXT
+  [[ $output == *"status: SERVFAIL"* ]]
+  ms=$(echo "$output" | sed -n 's/^;; Query time: \([0-9]*\) msec/\1/p')
+  [ "$ms" -lt 900 ]
+  run cdig cl +ignore +noedns big2.test TXT
+  [[ $output =~ $TC_FLAGS ]]
 }
 
 @test "a container's own --dns servers are its upstreams; --dns-search, --dns-option, --add-host; the concurrency limit refuses" {
