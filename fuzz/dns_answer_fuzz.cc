@@ -23,7 +23,7 @@ std::shared_ptr<const Snapshot> make_snapshot() {
                          (172u << 24) | (200u << 16) | (1u << 8) | (2 + i)});
   }
   st.networks = {n};
-  st.scopes = {{"s", {"n1"}}};
+  st.scopes = {{"s", {"n1"}}, {"s-ndots", {"n1"}, true}};
   static SnapshotBuilder b;
   return b.build(st);
 }
@@ -36,7 +36,8 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   static Cache cache(64, 3600);
   const std::span<const uint8_t> in(data, size);
   Query q;
-  const Scope* scope = snap->scope("s");
+  // Without and with Docker's ndots rule (single-label names answered empty).
+  const Scope* scope = snap->scope(size % 2 ? "s-ndots" : "s");
   for (bool tcp : {false, true}) {
     const Outcome o = answer(in, scope, 600, tcp, std::span<uint8_t>(out, tcp ? 65535 : 4096), q);
     if (o.len > (tcp ? 65535u : 4096u)) __builtin_trap();
@@ -54,6 +55,10 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
       (void)cache.lookup(k, in, q, 2000, 4096, std::span<uint8_t>(out, 4096));
     }
   }
+  // The checks on an upstream's answer (UDP and TCP paths), and TCP framing.
+  (void)response_matches(in, in, q.question_end);
+  (void)is_truncated(in);
+  if (const long n = framed_length(in); n >= 0 && n > static_cast<long>(size) - 2) __builtin_trap();
   // The bytes as an upstream response: cached, then served.
   if (size >= kHeaderSize && size <= 4096) {
     static uint8_t buf[4096];

@@ -26,4 +26,13 @@ ResolvConf parse_resolv_conf(std::string_view text) {
   return rc;
 }
 
+bool ndots_set(std::string_view host_text, const std::vector<std::string>& dns_options) {
+  const std::vector<std::string> host =
+      dns_options.empty() ? parse_resolv_conf(host_text).options : std::vector<std::string>{};
+  for (const std::string& o : dns_options.empty() ? host : dns_options) {
+    if (o.substr(0, o.find(':')) == "ndots") return true;
+  }
+  return false;
+}
+
 }  // namespace berth::dns

@@ -19,4 +19,11 @@ struct ResolvConf {
 // the last `search`/`domain` line wins.
 ResolvConf parse_resolv_conf(std::string_view text);
 
+// Whether a container's resolv.conf has `ndots` set explicitly, as Docker
+// 28's sandbox works it out (sandbox_dns_unix.go: `_, sb.ndotsSet =
+// rc.Option("ndots")` before adding its own ndots:0): from the container's
+// --dns-option list if it has one (it replaces the host's options), else from
+// the host's file `host_text`. Any value counts, ndots:0 included.
+bool ndots_set(std::string_view host_text, const std::vector<std::string>& dns_options);
+
 }  // namespace berth::dns

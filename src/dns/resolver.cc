@@ -7,6 +7,16 @@
 #include <algorithm>
 
 namespace berth::dns {
+namespace {
+
+// A wire-form name with at most one label ("." or "name.").
+bool single_label(std::string_view wire) {
+  if (wire.empty() || wire[0] == 0) return true;
+  const size_t next = 1 + static_cast<uint8_t>(wire[0]);
+  return next >= wire.size() || wire[next] == 0;
+}
+
+}  // namespace
 
 std::shared_ptr<const Snapshot> SnapshotBuilder::build(const State& st) {
   auto snap = std::make_shared<Snapshot>();
@@ -45,6 +55,7 @@ std::shared_ptr<const Snapshot> SnapshotBuilder::build(const State& st) {
   }
   for (const auto& s : st.scopes) {
     Scope sc;
+    sc.ndots_set = s.ndots_set;
     for (const auto& id : s.network_ids) {
       auto it = by_id.find(id);
       if (it != by_id.end()) sc.nets.push_back(it->second);
@@ -109,6 +120,15 @@ Outcome answer(std::span<const uint8_t> query, const Scope* scope, uint32_t ttl,
         if (!w.add_a(ttl, g.addrs[(start + i) % n])) break;
       }
     }
+    if (q.has_edns) w.add_opt(kOurUdpSize);
+    return {Action::kReply, w.size()};
+  }
+  // Docker (resolver.go serveDNS): with ndots set explicitly, A/AAAA for an
+  // unknown name without a dot (the root's child, or the root itself) is
+  // answered empty, not forwarded. MX is forwarded as before.
+  if (scope->ndots_set && q.qtype != kTypeMX && single_label(name)) {
+    AnswerWriter w(out, limit, q.has_edns);
+    if (!w.begin(query, q, kRcodeNoError)) return {};
     if (q.has_edns) w.add_opt(kOurUdpSize);
     return {Action::kReply, w.size()};
   }

@@ -48,6 +48,10 @@ struct NetworkTable {
 // order) or the one network whose gateway address it listens on.
 struct Scope {
   std::vector<const NetworkTable*> nets;
+  // The container's resolv.conf sets ndots explicitly (Docker's ndotsSet):
+  // A/AAAA for an unknown single-label name then gets an empty NOERROR
+  // instead of being forwarded, so the client goes on with its search list.
+  bool ndots_set = false;
 };
 
 struct Snapshot {
@@ -74,6 +78,7 @@ struct NetworkSpec {
 struct ScopeSpec {
   std::string key;  // a container id, or "net:<network id>" for a gateway listener
   std::vector<std::string> network_ids;  // search order
+  bool ndots_set = false;                // see Scope
 };
 struct State {
   std::vector<NetworkSpec> networks;

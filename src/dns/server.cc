@@ -115,7 +115,7 @@ std::string nat_script(uint16_t udp_port, uint16_t tcp_port) {
          "}\n";
 }
 
-enum class Kind { kWake, kUdp, kTcpListen, kTcpConn, kUpstream };
+enum class Kind { kWake, kUdp, kTcpListen, kTcpConn, kUpstream, kUpstreamTcp };
 
 struct Handle {
   explicit Handle(Kind k) : kind(k) {}
@@ -129,6 +129,17 @@ struct UpstreamGroup : Handle {
   std::vector<sockaddr_in> servers;
   std::vector<uint64_t> dead_until;
   std::unordered_map<uint16_t, uint64_t> inflight;  // query id sent → pending id
+  UniqueFd netns;  // the container's netns for TCP sockets; invalid: berthd's own
+};
+
+// A forwarded query retried over TCP because the upstream's UDP answer was
+// truncated: one connection per attempt, the query written, one answer read.
+struct UpstreamTcp : Handle {
+  UpstreamTcp() : Handle(Kind::kUpstreamTcp) {}
+  uint64_t pending_id = 0;
+  UniqueFd fd;
+  std::vector<uint8_t> out, in;
+  size_t sent = 0;
 };
 
 struct Listener : Handle, std::enable_shared_from_this<Listener> {
@@ -166,6 +177,9 @@ struct Pending {
   uint16_t qid = 0;
   std::vector<uint8_t> order;  // server indices, alive ones first
   size_t attempt = 0;
+  uint32_t seq = 0;  // sends so far; a deadline is for one send
+  bool tcp = false;  // an upstream truncated its UDP answer: TCP from now on
+  std::unique_ptr<UpstreamTcp> conn;
   std::string cache_key;
 };
 
@@ -200,10 +214,13 @@ struct Server::Loop {
   struct Deadline {
     uint64_t at;
     uint64_t pending_id;
-    size_t attempt;
+    uint32_t seq;
   };
   std::deque<Deadline> deadlines;
   uint64_t rng = 0x9e3779b97f4a7c15ull;
+  // Upstream TCP handles closed during a batch, freed before the next one
+  // (a later event of the same batch may still point at them).
+  std::vector<std::unique_ptr<UpstreamTcp>> graveyard;
 
   // Preallocated batch buffers.
   std::array<std::array<uint8_t, kInSize>, kBatch> in_bufs{};
@@ -255,6 +272,7 @@ struct Server::Loop {
         const uint64_t now = now_ms();
         timeout = deadlines.front().at <= now ? 0 : static_cast<int>(std::min<uint64_t>(1000, deadlines.front().at - now));
       }
+      graveyard.clear();
       const int n = ::epoll_wait(ep.get(), evs.data(), static_cast<int>(evs.size()), timeout);
       if (n < 0 && errno != EINTR) {
         spdlog::error("dns: epoll_wait: {}", errno_text());
@@ -274,6 +292,7 @@ struct Server::Loop {
           case Kind::kTcpListen: on_accept(static_cast<Listener*>(h)); break;
           case Kind::kTcpConn: on_conn(static_cast<Conn*>(h), evs[i].events); break;
           case Kind::kUpstream: on_upstream(static_cast<UpstreamGroup*>(h)); break;
+          case Kind::kUpstreamTcp: on_upstream_tcp(static_cast<UpstreamTcp*>(h), evs[i].events); break;
         }
       }
       const uint64_t now = now_ms();
@@ -406,19 +425,27 @@ struct Server::Loop {
       p.qid = qid;
       put16(p.query.data(), qid);
       const sockaddr_in& to = g.servers[p.order[p.attempt]];
-      const ssize_t r = ::sendto(g.fd.get(), p.query.data(), p.query.size(), MSG_DONTWAIT,
-                                 reinterpret_cast<const sockaddr*>(&to), sizeof to);
-      if (r < 0) {
-        ++p.attempt;  // unreachable: the next one at once
-        continue;
+      if (p.tcp) {
+        if (!start_tcp(id, p, to)) {
+          ++p.attempt;  // unreachable: the next one at once
+          continue;
+        }
+      } else {
+        const ssize_t r = ::sendto(g.fd.get(), p.query.data(), p.query.size(), MSG_DONTWAIT,
+                                   reinterpret_cast<const sockaddr*>(&to), sizeof to);
+        if (r < 0) {
+          ++p.attempt;  // unreachable: the next one at once
+          continue;
+        }
       }
       g.inflight[qid] = id;
-      deadlines.push_back({now + static_cast<uint64_t>(cfg.upstream_timeout_ms), id, p.attempt});
+      deadlines.push_back({now + static_cast<uint64_t>(cfg.upstream_timeout_ms), id, ++p.seq});
       return;
     }
   }
 
   void fail(uint64_t id, Pending& p) {
+    bury(p);
     st_servfail.fetch_add(1, std::memory_order_relaxed);
     put16(p.query.data(), p.client_id);
     Query fq;
@@ -434,12 +461,13 @@ struct Server::Loop {
       const Deadline d = deadlines.front();
       deadlines.pop_front();
       auto it = pending.find(d.pending_id);
-      if (it == pending.end() || it->second.attempt != d.attempt) continue;
+      if (it == pending.end() || it->second.seq != d.seq) continue;
       Pending& p = it->second;
       UpstreamGroup& g = *p.group;
       const size_t server = p.order[p.attempt];
       g.dead_until[server] = now + static_cast<uint64_t>(cfg.dead_hold_ms);
       g.inflight.erase(p.qid);
+      bury(p);
       st_timeouts.fetch_add(1, std::memory_order_relaxed);
       char buf[INET_ADDRSTRLEN];
       inet_ntop(AF_INET, &g.servers[server].sin_addr, buf, sizeof buf);
@@ -469,32 +497,136 @@ struct Server::Loop {
       const sockaddr_in& to = g->servers[p.order[p.attempt]];
       if (from.sin_addr.s_addr != to.sin_addr.s_addr || from.sin_port != to.sin_port) continue;
       const auto len = static_cast<size_t>(n);
-      // The same question (RFC 5452 §9.1), letters compared without case.
-      if (len < p.question_end || get16(up_buf.data() + 4) != 1 ||
-          strncasecmp(reinterpret_cast<const char*>(up_buf.data() + kHeaderSize),
-                      reinterpret_cast<const char*>(p.query.data() + kHeaderSize),
-                      p.question_end - kHeaderSize) != 0) {
+      if (!response_matches(std::span<const uint8_t>(up_buf.data(), len), p.query, p.question_end)) {
         continue;
       }
       g->inflight.erase(in);
-      const uint8_t rcode = up_buf[3] & 0x0f;
       const uint64_t id = it->first;
-      if (rcode == kRcodeServFail || rcode == kRcodeRefused) {
-        ++p.attempt;  // Docker: the next server on SERVFAIL and REFUSED
+      if (p.conn_id != 0 && is_truncated(std::span<const uint8_t>(up_buf.data(), len))) {
+        // The client asked over TCP: it wants the whole answer. The same
+        // upstream again over TCP (and the next ones, on failure, too).
+        p.tcp = true;
         send_attempt(id, p, now_ms());
         continue;
       }
-      cache.insert(p.cache_key, std::span<const uint8_t>(up_buf.data(), len), now_ms());
-      put16(up_buf.data(), p.client_id);
-      if (len > p.max_size) {
-        // Too large for the client's UDP: header and question with TC.
-        std::memset(up_buf.data() + 6, 0, 6);
-        up_buf[2] |= 0x02;
-        deliver(p, std::span<const uint8_t>(up_buf.data(), p.question_end));
-      } else {
-        deliver(p, std::span<const uint8_t>(up_buf.data(), len));
+      complete(id, p, std::span<uint8_t>(up_buf.data(), len));
+    }
+  }
+
+  // An upstream's answer to pending query `id` (over UDP or TCP): the next
+  // upstream on SERVFAIL/REFUSED, else cached (never when truncated: the
+  // cache refuses TC) and delivered. Erases the pending query unless retried.
+  void complete(uint64_t id, Pending& p, std::span<uint8_t> msg) {
+    const uint8_t rcode = msg[3] & 0x0f;
+    bury(p);
+    if (rcode == kRcodeServFail || rcode == kRcodeRefused) {
+      ++p.attempt;  // Docker: the next server on SERVFAIL and REFUSED
+      send_attempt(id, p, now_ms());
+      return;
+    }
+    cache.insert(p.cache_key, msg, now_ms());
+    put16(msg.data(), p.client_id);
+    if (msg.size() > p.max_size) {
+      // Too large for the client's UDP: header and question with TC.
+      std::memset(msg.data() + 6, 0, 6);
+      msg[2] |= 0x02;
+      deliver(p, msg.first(p.question_end));
+    } else {
+      deliver(p, msg);
+    }
+    pending.erase(id);
+  }
+
+  // Closes the pending query's upstream TCP connection, if any.
+  void bury(Pending& p) {
+    if (!p.conn) return;
+    if (p.conn->fd.valid()) del(p.conn->fd.get());
+    p.conn->fd.reset();
+    graveyard.push_back(std::move(p.conn));
+  }
+
+  // Starts a TCP attempt: a non-blocking connect; the query is written once
+  // it is connected. False if it failed at once (the caller tries the next).
+  bool start_tcp(uint64_t id, Pending& p, const sockaddr_in& to) {
+    UpstreamGroup& g = *p.group;
+    UniqueFd fd;
+    if (g.netns.valid()) {
+      // The container's own --dns servers are reached from its netns: the
+      // socket is made there on a short-lived thread (rare: truncated only).
+      auto st = netlink::run_in_netns(g.netns.get(), [&]() -> Status {
+        fd.reset(::socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0));
+        return fd.valid() ? ok_status() : internal_error("socket: " + errno_text());
+      });
+      if (!st.ok()) {
+        spdlog::debug("dns: upstream tcp socket: {}", st.error().message());
+        return false;
       }
-      pending.erase(it);
+    } else {
+      fd.reset(::socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0));
+    }
+    if (!fd.valid()) return false;
+    if (::connect(fd.get(), reinterpret_cast<const sockaddr*>(&to), sizeof to) != 0 &&
+        errno != EINPROGRESS) {
+      return false;
+    }
+    auto c = std::make_unique<UpstreamTcp>();
+    c->pending_id = id;
+    c->fd = std::move(fd);
+    c->out.resize(2 + p.query.size());
+    put16(c->out.data(), static_cast<uint16_t>(p.query.size()));
+    std::memcpy(c->out.data() + 2, p.query.data(), p.query.size());
+    add(c->fd.get(), c.get(), EPOLLOUT | EPOLLIN);
+    p.conn = std::move(c);
+    return true;
+  }
+
+  void on_upstream_tcp(UpstreamTcp* c, uint32_t events) {
+    if (!c->fd.valid()) return;  // buried earlier in this batch
+    auto it = pending.find(c->pending_id);
+    if (it == pending.end() || it->second.conn.get() != c) return;
+    const uint64_t id = it->first;
+    Pending& p = it->second;
+    auto failed = [&] {
+      // Refused, reset or closed early: the next upstream at once, as a
+      // UDP send error does (a timeout marks it dead instead).
+      bury(p);
+      p.group->inflight.erase(p.qid);
+      ++p.attempt;
+      send_attempt(id, p, now_ms());
+    };
+    if (events & EPOLLERR) return failed();
+    if (c->sent < c->out.size()) {
+      const ssize_t w = ::send(c->fd.get(), c->out.data() + c->sent, c->out.size() - c->sent,
+                               MSG_DONTWAIT | MSG_NOSIGNAL);
+      if (w < 0) {
+        if (errno == EAGAIN || errno == EINPROGRESS) return;
+        return failed();
+      }
+      c->sent += static_cast<size_t>(w);
+      if (c->sent == c->out.size()) {
+        epoll_event ev{};
+        ev.events = EPOLLIN;
+        ev.data.ptr = c;
+        ::epoll_ctl(ep.get(), EPOLL_CTL_MOD, c->fd.get(), &ev);
+      }
+      if (!(events & (EPOLLIN | EPOLLHUP))) return;
+    }
+    for (;;) {
+      uint8_t buf[4096];
+      const ssize_t n = ::read(c->fd.get(), buf, sizeof buf);
+      if (n < 0) {
+        if (errno == EAGAIN || errno == EINTR) return;
+        return failed();
+      }
+      if (n == 0) return failed();
+      c->in.insert(c->in.end(), buf, buf + n);
+      const long len = framed_length(c->in);
+      if (len < 0) continue;
+      std::span<uint8_t> msg(c->in.data() + 2, static_cast<size_t>(len));
+      if (!response_matches(msg, p.query, p.question_end)) return failed();
+      p.group->inflight.erase(p.qid);
+      // complete() buries the connection; the buffer lives on in the graveyard.
+      return complete(id, p, msg);
     }
   }
 
@@ -672,7 +804,7 @@ Status Server::attach_container(const std::string& id, const std::string& netns_
                                 const std::vector<std::string>& own_servers,
                                 bool host_upstreams) {
   struct Opened {
-    UniqueFd udp, tcp, fwd;
+    UniqueFd udp, tcp, fwd, netns;
   };
   auto o = std::make_shared<Opened>();
   std::vector<sockaddr_in> servers;
@@ -682,6 +814,10 @@ Status Server::attach_container(const std::string& id, const std::string& netns_
   }
   if (servers.size() > 3) servers.resize(3);
   const std::string nft = cfg_.nft;
+  if (!servers.empty()) {
+    // Kept for TCP retries of truncated answers (sockets made in the netns).
+    o->netns.reset(::open(netns_path.c_str(), O_RDONLY | O_CLOEXEC));
+  }
   auto st = netlink::run_in_netns(netns_path, [&]() -> Status {
     auto u = bound_socket(SOCK_DGRAM, kResolverIp, 0);
     if (!u.ok()) return u.error();
@@ -715,6 +851,7 @@ Status Server::attach_container(const std::string& id, const std::string& netns_
       a.group->servers = servers;
       a.group->dead_until.assign(servers.size(), 0);
       a.group->fd = std::move(o->fwd);
+      a.group->netns = std::move(o->netns);
       l.add(a.group->fd.get(), a.group.get());
     } else if (!host_upstreams) {
       a.group = std::make_shared<UpstreamGroup>();  // no servers: SERVFAIL

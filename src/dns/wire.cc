@@ -246,4 +246,18 @@ bool AnswerWriter::add_opt(uint16_t udp_size) {
   return true;
 }
 
+bool response_matches(std::span<const uint8_t> resp, std::span<const uint8_t> query,
+                      size_t question_end) {
+  if (query.size() < question_end || question_end < kHeaderSize || resp.size() < question_end) {
+    return false;
+  }
+  if (get16(resp.data()) != get16(query.data()) || !(resp[2] & 0x80) || get16(resp.data() + 4) != 1) {
+    return false;
+  }
+  for (size_t i = kHeaderSize; i < question_end; ++i) {
+    if (lower(resp[i]) != lower(query[i])) return false;
+  }
+  return true;
+}
+
 }  // namespace berth::dns

@@ -20,6 +20,7 @@ inline constexpr uint16_t kTypeCNAME = 5;
 inline constexpr uint16_t kTypeSOA = 6;
 inline constexpr uint16_t kTypePTR = 12;
 inline constexpr uint16_t kTypeMX = 15;
+inline constexpr uint16_t kTypeTXT = 16;
 inline constexpr uint16_t kTypeAAAA = 28;
 inline constexpr uint16_t kTypeOPT = 41;
 inline constexpr uint16_t kClassIN = 1;
@@ -94,6 +95,26 @@ std::string name_to_text(std::string_view wire);
 
 // The IPv4 address of "d.c.b.a.in-addr.arpa." (wire form, lower-cased).
 bool parse_reverse_v4(std::string_view wire, uint32_t& addr);
+
+// Whether `resp` answers the forwarded `query` (whose question ends at
+// `question_end`): a response (QR) with the query's id and exactly its one
+// question, letters compared without case (RFC 5452 §9.1).
+bool response_matches(std::span<const uint8_t> resp, std::span<const uint8_t> query,
+                      size_t question_end);
+
+// Whether a response has TC set (the answer did not fit its UDP payload).
+inline bool is_truncated(std::span<const uint8_t> resp) {
+  return resp.size() >= kHeaderSize && (resp[2] & 0x02) != 0;
+}
+
+// DNS over TCP (RFC 1035 §4.2.2, RFC 7766): each message carries a two-byte
+// length prefix. The length of the first complete message in `buf` (prefix
+// not counted), or -1 while it is incomplete.
+inline long framed_length(std::span<const uint8_t> buf) {
+  if (buf.size() < 2) return -1;
+  const size_t len = get16(buf.data());
+  return buf.size() - 2 >= len ? static_cast<long>(len) : -1;
+}
 
 // Writes an answer into a fixed buffer: the header and question copied from
 // the query, then records until the buffer's limit; a record that does not

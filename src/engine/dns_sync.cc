@@ -9,9 +9,12 @@
 
 #include <algorithm>
 #include <filesystem>
+#include <fstream>
+#include <sstream>
 
 #include <spdlog/spdlog.h>
 
+#include "dns/resolv_conf.h"
 #include "engine/engine.h"
 #include "ipam/ipam.h"
 
@@ -78,6 +81,15 @@ void Engine::dns_sync_locked() {
       gws.push_back({n.id, n.name, gw->v, subnet->addr.v & mask, mask});
     }
   }
+  // Docker's ndotsSet needs the host's options (for containers without
+  // --dns-option): read once per sync.
+  std::string host_resolv;
+  {
+    std::ifstream f(cfg_.resolv_conf);
+    std::stringstream ss;
+    ss << f.rdbuf();
+    host_resolv = ss.str();
+  }
   for (const auto& c : *ctrs) {
     if (c.status != "running") continue;
     auto spec = spec_from_docker(nlohmann::json::parse(c.config_json),
@@ -92,6 +104,7 @@ void Engine::dns_sync_locked() {
                                                   : a->ifname < b->ifname;
     });
     dns::ScopeSpec scope{c.id, {}};
+    if (spec.ok()) scope.ndots_set = dns::ndots_set(host_resolv, spec->dns_options);
     for (const auto* e : mine) {
       auto it = net_index.find(e->network_id);
       if (it == net_index.end()) continue;

@@ -149,6 +149,82 @@ cdig() { local c=$1; shift; in_ctr "$c" dig +time=3 +tries=1 "$@"; }
   [[ $output == *"status: SERVFAIL"* ]]
 }
 
+# A fake upstream whose TXT answer for big.test (40 records, ~2.9 kB) fits
+# neither 512 bytes nor dig's EDNS 1232: dnsmasq sends it truncated (TC) over
+# UDP and whole over TCP. On a link of its own at BIG_UPSTREAM_IP; its PID in
+# UPSTREAM2_PID so harness_teardown stops it.
+BIG_UPSTREAM_IP=10.253.53.57
+TC_FLAGS='flags: qr[a-z ]* tc'  # dig's flags line with TC set
+big_upstream_start() {
+  ip -n "$NS" link add upbig type bridge
+  ip -n "$NS" link set upbig up
+  ip -n "$NS" addr add "$BIG_UPSTREAM_IP/32" dev upbig
+  local txt=() i
+  for i in $(seq -w 1 40); do
+    txt+=(--txt-record="big.test,record-$i-abcdefghijklmnopqrstuvwxyz-0123456789-abcdefghijklmnop")
+    txt+=(--txt-record="big2.test,record-$i-abcdefghijklmnopqrstuvwxyz-0123456789-abcdefghijklmnop")
+  done
+  ip netns exec "$NS" dnsmasq --no-resolv --no-hosts --no-daemon --port 53 \
+    --listen-address="$BIG_UPSTREAM_IP" --bind-interfaces --pid-file= --local-ttl=60 \
+    "${txt[@]}" --log-queries --log-facility=- > "$T/dnsmasq-big.log" 2>&1 &
+  UPSTREAM2_PID=$!
+  for _ in $(seq 1 50); do
+    in_ns dig +short +time=1 +tries=1 +tcp @"$BIG_UPSTREAM_IP" big.test TXT 2> /dev/null | grep -q record-01 && return 0
+    sleep 0.1
+  done
+  return 1
+}
+
+@test "a truncated upstream answer is retried over TCP for a TCP client; a UDP client gets TC; nothing truncated is cached" {
+  big_upstream_start
+  # The upstream itself: TC over UDP (dig +ignore keeps the truncated answer).
+  run in_ns dig +time=3 +tries=1 +ignore @"$BIG_UPSTREAM_IP" big.test TXT
+  [[ $output =~ $TC_FLAGS ]]
+  BERTHD_DNS=$BIG_UPSTREAM_IP berthd_start
+  netlb
+  docker28 run -d --name cl --net netlb host sleep 300 > /dev/null
+  docker28 run -d --name own --net netlb --dns "$BIG_UPSTREAM_IP" host sleep 300 > /dev/null
+
+  # UDP client, twice: the truncated answer each time, asked upstream each
+  # time (a TC answer is not cached).
+  local before
+  before=$(grep -c 'query\[TXT\] big.test' "$T/dnsmasq-big.log")
+  for _ in 1 2; do
+    run cdig cl +ignore +noedns big.test TXT
+    [[ $output == *"status: NOERROR"* ]]
+    [[ $output =~ $TC_FLAGS ]]
+    [ "$(echo "$output" | grep -c 'IN.TXT.*record-')" -lt 40 ]
+  done
+  [ "$(grep -c 'query\[TXT\] big.test' "$T/dnsmasq-big.log")" -eq $((before + 2)) ]
+
+  # TCP client through 127.0.0.11 (daemon upstream, from berthd's netns):
+  # the whole answer, no TC; with and without EDNS.
+  for edns in +edns +noedns; do
+    run cdig cl +tcp "$edns" big.test TXT
+    [[ $output == *"status: NOERROR"* ]]
+    [[ ! $output =~ $TC_FLAGS ]]
+    [ "$(echo "$output" | grep -c 'IN.TXT."record-[0-9]*-abc')" -eq 40 ]
+  done
+  # The container's own --dns server, reached over TCP from its netns.
+  run cdig own +tcp big.test TXT
+  [[ ! $output =~ $TC_FLAGS ]]
+  [ "$(echo "$output" | grep -c 'IN.TXT."record-[0-9]*-abc')" -eq 40 ]
+  # The upstream saw TCP connections (dnsmasq logs no transport; the TCP
+  # retries are the extra queries beyond the UDP ones).
+  [ "$(grep -c 'query\[TXT\] big.test' "$T/dnsmasq-big.log")" -ge $((before + 2 + 2)) ]
+  # The upstream refuses TCP (a reset from an nft rule in the test
+  # namespace): the TCP attempt fails over at once, none left: SERVFAIL.
+  in_ns nft add table ip tcpblock
+  in_ns nft add chain ip tcpblock input '{ type filter hook input priority 0; policy accept; }'
+  in_ns nft add rule ip tcpblock input ip daddr "$BIG_UPSTREAM_IP" tcp dport 53 reject with tcp reset
+  run cdig cl +tcp big2.test TXT
+  [[ $output == *"status: SERVFAIL"* ]]
+  ms=$(echo "$output" | sed -n 's/^;; Query time: \([0-9]*\) msec/\1/p')
+  [ "$ms" -lt 900 ]
+  run cdig cl +ignore +noedns big2.test TXT
+  [[ $output =~ $TC_FLAGS ]]
+}
+
 @test "a container's own --dns servers are its upstreams; --dns-search, --dns-option, --add-host; the concurrency limit refuses" {
   upstream2_start
   BERTHD_DNS=$DEAD_UPSTREAM_IP berthd_start --dns-max-concurrent 1 --dns-timeout-ms 8000
@@ -164,6 +240,21 @@ cdig() { local c=$1; shift; in_ctr "$c" dig +time=3 +tries=1 "$@"; }
   [ "$(in_ctr own getent hosts foo.test | awk '{print $1}')" = 10.1.2.3 ]
   [ "$(cdig own +short upstream.test)" = 10.9.9.10 ]
   [ "$(cdig own +short plain)" = 172.200.1.3 ]
+  # Docker's ndots rule: with ndots set explicitly (here --dns-option
+  # ndots:2; the harness's host file's ndots:0 counts too), an unknown
+  # single-label name gets an empty NOERROR at once and is not forwarded;
+  # own2's --dns-option replaces the host's options, so no ndots: forwarded.
+  run cdig own nosuchname
+  [[ $output == *"status: NOERROR"* ]]
+  [[ $output == *"ANSWER: 0,"* ]]
+  run cdig own nosuchname AAAA
+  [[ $output == *"status: NOERROR"* ]]
+  [[ $output == *"ANSWER: 0,"* ]]
+  [ "$(grep -c 'nosuchname' "$T/dnsmasq2.log")" -eq 0 ]
+  docker28 run -d --name own2 --net netlb --dns "$UPSTREAM2_IP" --dns-option timeout:2 \
+    host sleep 300 > /dev/null
+  run cdig own2 nosuchname
+  [ "$(grep -c 'query\[A\] nosuchname' "$T/dnsmasq2.log")" -eq 1 ]
   # `plain` forwards to the daemon's (dead) upstream: one query in flight
   # is the limit, a second one at the same time is refused at once.
   local ppid

@@ -3,6 +3,7 @@
 #include <map>
 #include <set>
 
+#include "dns/resolv_conf.h"
 #include "dns/resolver.h"
 #include "dns_test_util.h"
 
@@ -134,6 +135,49 @@ TEST_F(Fixture, EdnsIsEchoed) {
   EXPECT_EQ(d.answers.size(), 3u);
   d = ask("c-netlb", make_query("tg-net", kTypeA));
   EXPECT_FALSE(d.has_opt);
+}
+
+TEST(DnsResolvConf, NdotsSetFromDnsOptionsElseFromTheHost) {
+  EXPECT_FALSE(ndots_set("nameserver 10.0.0.1\n", {}));
+  EXPECT_TRUE(ndots_set("nameserver 10.0.0.1\noptions rotate ndots:2\n", {}));
+  EXPECT_TRUE(ndots_set("", {"ndots:0"}));  // any explicit value
+  EXPECT_TRUE(ndots_set("", {"timeout:1", "ndots:3"}));
+  // --dns-option replaces the host's options.
+  EXPECT_FALSE(ndots_set("options ndots:2\n", {"timeout:1"}));
+  EXPECT_FALSE(ndots_set("# options ndots:2\n", {}));
+}
+
+// Docker's ndotsSet: single-label unknown A/AAAA answered empty, not
+// forwarded; names with a dot, other types and known names as before.
+TEST(DnsResolver, NdotsSetAnswersUnknownSingleLabelsEmpty) {
+  State st = lecture_state();
+  st.scopes.push_back({"c-ndots", {"n1"}, true});
+  SnapshotBuilder b;
+  auto snap = b.build(st);
+  uint8_t out[4096];
+  Query q;
+  for (const char* name : {"unknown", "UNKNOWN.", ""}) {
+    for (uint16_t type : {kTypeA, kTypeAAAA}) {
+      auto query = make_query(name, type, 9, 1232);
+      Outcome o = answer(query, snap->scope("c-ndots"), 600, false, out, q);
+      ASSERT_EQ(o.action, Action::kReply) << name << " " << type;
+      auto d = decode(out, o.len);
+      EXPECT_EQ(d.rcode, 0);
+      EXPECT_EQ(d.id, 9);
+      EXPECT_EQ(d.flags & 0x0080, 0x0080);  // ra
+      EXPECT_TRUE(d.answers.empty());
+      EXPECT_TRUE(d.has_opt);
+      // Without ndots set: forwarded, as before.
+      EXPECT_EQ(answer(query, snap->scope("c-netlb"), 600, false, out, q).action, Action::kForward);
+    }
+  }
+  for (auto query : {make_query("unknown.test", kTypeA), make_query("unknown", kTypeMX),
+                     make_query("unknown", 16 /*TXT*/)}) {
+    EXPECT_EQ(answer(query, snap->scope("c-ndots"), 600, false, out, q).action, Action::kForward);
+  }
+  Outcome o = answer(make_query("tg-net", kTypeA), snap->scope("c-ndots"), 600, false, out, q);
+  ASSERT_EQ(o.action, Action::kReply);
+  EXPECT_EQ(decode(out, o.len).answers.size(), 3u);
 }
 
 TEST(DnsResolver, LargeGroupsTruncateOnUdpAndFitOnTcp) {

@@ -88,5 +88,42 @@ TEST(DnsWire, ParsesReverseNames) {
   EXPECT_FALSE(parse_reverse_v4(w, a));
 }
 
+// The checks on an upstream's answer, shared by the UDP and TCP paths.
+TEST(DnsWire, ResponseMatchesOnlyItsOwnQuestion) {
+  const auto query = testing::make_query("big.test", kTypeTXT, 0x4242);
+  const size_t qend = query.size();
+  auto resp = testing::make_query("BIG.Test", kTypeTXT, 0x4242);
+  resp[2] |= 0x80;  // QR
+  EXPECT_TRUE(response_matches(resp, query, qend));
+  auto other_id = resp;
+  put16(other_id.data(), 0x4243);
+  EXPECT_FALSE(response_matches(other_id, query, qend));
+  EXPECT_FALSE(response_matches(query, query, qend));  // not a response
+  auto other_name = testing::make_query("bag.test", kTypeTXT, 0x4242);
+  other_name[2] |= 0x80;
+  EXPECT_FALSE(response_matches(other_name, query, qend));
+  auto other_type = testing::make_query("big.test", kTypeA, 0x4242);
+  other_type[2] |= 0x80;
+  EXPECT_FALSE(response_matches(other_type, query, qend));
+  EXPECT_FALSE(response_matches(std::span<const uint8_t>(resp.data(), qend - 1), query, qend));
+}
+
+TEST(DnsWire, TruncationFlagAndTcpFraming) {
+  auto resp = testing::make_query("big.test", kTypeTXT);
+  resp[2] |= 0x80;
+  EXPECT_FALSE(is_truncated(resp));
+  resp[2] |= 0x02;
+  EXPECT_TRUE(is_truncated(resp));
+  EXPECT_FALSE(is_truncated(std::span<const uint8_t>(resp.data(), 3)));
+
+  std::vector<uint8_t> framed = {0x01, 0x02};  // 258 bytes announced
+  EXPECT_EQ(framed_length(std::span<const uint8_t>(framed.data(), 1)), -1);
+  EXPECT_EQ(framed_length(framed), -1);
+  framed.resize(2 + 257);
+  EXPECT_EQ(framed_length(framed), -1);
+  framed.resize(2 + 258 + 5);  // the next message's first bytes follow
+  EXPECT_EQ(framed_length(framed), 258);
+}
+
 }  // namespace
 }  // namespace berth::dns
