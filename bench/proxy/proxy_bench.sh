@@ -25,6 +25,8 @@
 # first-packet (TCP connect) latency to port #1 vs port #10,005.
 #
 #   RUNS=5 DUR=5 bench/proxy/proxy_bench.sh   (root; BERTH_BIN as for tests)
+#   CASES="direct berth-always docker-proxy" TESTS="http_ka http_cc tcp_bulk" EXTRAS=0 ...
+#     selects cases and tests; EXTRAS=0 skips memory per port and latency.
 # Raw rows: $OUT/rows.tsv; summary (markdown) on stdout.
 set -euo pipefail
 REPO=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
@@ -233,6 +235,8 @@ echo "load at end: $(uptime)" >> "$OUT/load"
 set_mode true
 
 # ---- memory per published port and first-packet latency with 10,000 ports
+# (EXTRAS=0 skips this part: a run of the data-path cases only)
+if [[ ${EXTRAS:-1} == 1 ]]; then
 rss() { awk '/^VmRSS/ {print $2}' "/proc/$BERTHD_PID/status"; }
 for i in $(seq 0 9); do
   docker28 create --name "fill$i" -p "$((20000 + i * 1000))-$((20999 + i * 1000)):1000-1999" host sleep 3600 > /dev/null
@@ -261,5 +265,6 @@ for k in $(seq 1 300); do
     rec latency "port_$p" connect_us "$(awk -v v="$v" 'BEGIN{printf "%.1f", v*1e6}')" "$k"
   done
 done
+fi
 
 python3 "$REPO/bench/proxy/summarize.py" "$ROWS" "$OUT/load"
