@@ -78,6 +78,10 @@ struct EchoAfterEof {
   // delay_ms: a backend slow to start reading (the proxy's destination full).
   explicit EchoAfterEof(int conns, int delay_ms = 0) {
     lfd = listen_on(SOCK_STREAM, &port);
+    if (delay_ms > 0) {  // and a small window, so the proxy's sends fall short
+      int v = 4096;
+      ::setsockopt(lfd, SOL_SOCKET, SO_RCVBUF, &v, sizeof v);
+    }
     t = std::thread([this, conns, delay_ms] {
       for (int i = 0; i < conns; ++i) {
         int c = ::accept(lfd, nullptr, nullptr);
@@ -162,7 +166,7 @@ TEST_F(ProxyTest, SmallWritesSlowBackendManyThreads) {
   ASSERT_TRUE(r.ok()) << r.error().message();
   const int hp = (*r)->bound()[0].host_port;
   p.activate("c1", std::move(*r), kLo);
-  std::string data(3 << 20, '\0');
+  std::string data(6 << 20, '\0');
   for (size_t i = 0; i < data.size(); ++i) data[i] = static_cast<char>(i * 7 + (i >> 10));
   for (int round = 0; round < 3; ++round) {
     int c = connect_to(hp);
@@ -171,6 +175,7 @@ TEST_F(ProxyTest, SmallWritesSlowBackendManyThreads) {
         ssize_t n = ::write(c, data.data() + off, std::min<size_t>(data.size() - off, 1000));
         ASSERT_GT(n, 0);
         off += static_cast<size_t>(n);
+        ::usleep(10);  // paced: the proxy's reads stay small
       }
       ::shutdown(c, SHUT_WR);
     });
