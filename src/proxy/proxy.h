@@ -40,8 +40,10 @@ struct Options {
   int ephemeral_last = 60999;
   // Proxy threads (each its own io_context); 0 = one per CPU (at most 8).
   // The first owns the listeners and UDP ports; TCP connections are dealt
-  // round-robin to all. Without serving: one.
-  int threads = 0;
+  // round-robin to all. Without serving: one. Default one: measured on 2
+  // CPUs (bench/RESULTS.md, issue 5 run 4) a second thread cost 1.5x the CPU
+  // per keep-alive request and gained ~10 % connections/s only.
+  int threads = 1;
 };
 
 // /proc/sys/net/ipv4/ip_local_port_range, or Docker's fallback 49153-65535.
