@@ -10,6 +10,8 @@
 #   berth-lo     berthd default (--userland-proxy=true): 127.0.0.1:18001
 #   berth-host   berthd default: the host's own address 10.99.0.1:18001
 #   berth-always berthd --userland-proxy=always: 127.0.0.1:18001 (berthd's proxy)
+#   berth-always-mt  the same with one proxy thread per CPU (BERTH_PROXY_THREADS=0; not
+#                in the default CASES)
 #   dnat         plain nft DNAT in the output hook + masquerade + route_localnet
 #                (table ip benchdnat, 127.0.0.1:18002), like dockerd
 #                --userland-proxy=false
@@ -25,6 +27,8 @@
 # first-packet (TCP connect) latency to port #1 vs port #10,005.
 #
 #   RUNS=5 DUR=5 bench/proxy/proxy_bench.sh   (root; BERTH_BIN as for tests)
+#   CASES="direct berth-always docker-proxy" TESTS="http_ka http_cc tcp_bulk" EXTRAS=0 ...
+#     selects cases and tests; EXTRAS=0 skips memory per port and latency.
 # Raw rows: $OUT/rows.tsv; summary (markdown) on stdout.
 set -euo pipefail
 REPO=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
@@ -191,11 +195,16 @@ measure() {
   sleep 0.5
 }
 
-mode=true
-set_mode() {  # true|always: restart berthd (the container and its ports stay)
-  [[ $mode == "$1" ]] && return 0
-  berthd_restart --userland-proxy="$1"
-  mode=$1
+mode=true/
+set_mode() {  # true|always [threads]: restart berthd (the container and its ports stay)
+  local want="$1/${2:-}"
+  [[ $mode == "$want" ]] && return 0
+  if [[ -n ${2:-} ]]; then
+    BERTH_PROXY_THREADS=$2 berthd_restart --userland-proxy="$1"
+  else
+    berthd_restart --userland-proxy="$1"
+  fi
+  mode=$want
   for _ in $(seq 1 50); do in_ns curl -sf -o /dev/null "http://127.0.0.1:18001/small.html" && return 0; sleep 0.1; done
   log "port 18001 not reachable after restart"
   return 1
@@ -211,6 +220,7 @@ for run in $(seq 1 "$RUNS"); do
       berth-lo) set_mode true; h=127.0.0.1; hp=18001; ip=18201; pids=("$BERTHD_PID") ;;
       berth-host) set_mode true; h=$HOST_IP; hp=18001; ip=18201; pids=("$BERTHD_PID") ;;
       berth-always) set_mode always; h=127.0.0.1; hp=18001; ip=18201; pids=("$BERTHD_PID") ;;
+      berth-always-mt) set_mode always 0; h=127.0.0.1; hp=18001; ip=18201; pids=("$BERTHD_PID") ;;
       dnat) set_mode true; dnat_on; h=127.0.0.1; hp=18002; ip=18202 ;;
       docker-proxy)
         set_mode true
@@ -233,6 +243,8 @@ echo "load at end: $(uptime)" >> "$OUT/load"
 set_mode true
 
 # ---- memory per published port and first-packet latency with 10,000 ports
+# (EXTRAS=0 skips this part: a run of the data-path cases only)
+if [[ ${EXTRAS:-1} == 1 ]]; then
 rss() { awk '/^VmRSS/ {print $2}' "/proc/$BERTHD_PID/status"; }
 for i in $(seq 0 9); do
   docker28 create --name "fill$i" -p "$((20000 + i * 1000))-$((20999 + i * 1000)):1000-1999" host sleep 3600 > /dev/null
@@ -261,5 +273,6 @@ for k in $(seq 1 300); do
     rec latency "port_$p" connect_us "$(awk -v v="$v" 'BEGIN{printf "%.1f", v*1e6}')" "$k"
   done
 done
+fi
 
 python3 "$REPO/bench/proxy/summarize.py" "$ROWS" "$OUT/load"

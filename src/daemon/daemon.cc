@@ -12,6 +12,7 @@
 
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/signal_set.hpp>
+#include <cstdlib>
 #include <filesystem>
 #include <fstream>
 #include <sstream>
@@ -162,6 +163,8 @@ int run(const DaemonConfig& cfg) {
   // --userland-proxy=false it only holds the ports.
   proxy::Options popts;
   popts.serve = cfg.userland_proxy != "false";
+  // Proxy threads (default 1, 0 = one per CPU); a knob for measurements.
+  if (const char* t = std::getenv("BERTH_PROXY_THREADS")) popts.threads = std::atoi(t);
   std::tie(popts.ephemeral_first, popts.ephemeral_last) = proxy::local_port_range();
   proxy::Proxy port_proxy(popts);
   engine::Engine engine(ecfg, **store, **nl, fw);

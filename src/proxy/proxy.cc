@@ -21,7 +21,9 @@
 #include <chrono>
 #include <fstream>
 #include <future>
+#include <algorithm>
 #include <set>
+#include <tuple>
 #include <unordered_map>
 
 #include <spdlog/spdlog.h>
@@ -41,6 +43,11 @@ constexpr size_t kUdpMax = 65536;
 // CPU on a busy machine (a datagram costs ~2x its size in buffer).
 constexpr int kSocketBuffer = 16 * 1024 * 1024;
 constexpr int kSpliceRounds = 16;  // then yield to other connections
+// Small transfers go through a plain recv/send (2 syscalls, one copy each)
+// with this per-thread buffer; a read that fills it switches its direction
+// to splice(2) through the pipe (bulk: no copy through user space).
+constexpr size_t kCopyBuf = 64 * 1024;
+constexpr int kMaxThreads = 8;
 
 std::string ip_text(uint32_t ip) {
   char buf[INET_ADDRSTRLEN];
@@ -134,13 +141,15 @@ struct PortBase {
 
 struct TcpPort;
 
-// One proxied connection: two sockets, a pipe per direction.
+// One proxied connection: two sockets, a pipe per direction (used only for
+// bulk and for what a destination could not take at once).
 struct Conn : std::enable_shared_from_this<Conn> {
   struct Pump {
     UniqueFd pipe_r, pipe_w;
     size_t pending = 0;  // bytes in the pipe
     bool eof = false;    // source ended
     bool done = false;   // EOF passed on
+    bool bulk = false;   // splice from the source (a read filled the copy buffer)
     tcp::socket* src = nullptr;
     tcp::socket* dst = nullptr;
     uint64_t* bytes = nullptr;
@@ -156,27 +165,39 @@ struct Conn : std::enable_shared_from_this<Conn> {
   void start_connect(uint32_t ip, int cport, int timeout_ms);
   void on_connected();
   void run(Pump& p);
+  void wait_read(Pump& p);
   void finish();
   void close();
 };
 
+// A TCP port on one proxy thread. The thread that owns the listener (the
+// first) accepts and deals the connections round-robin to every thread's
+// TcpPort of the same host port (`shards`, itself first); each serves its
+// connections with its own pipes and counters.
 struct TcpPort : PortBase {
-  TcpPort(asio::io_context& io, int fd) : acc(io) {
-    boost::system::error_code ec;
-    acc.assign(tcp::v4(), fd, ec);
+  TcpPort(asio::io_context& io, int fd, PipePool* pp, char* buf) : io_(io), pipes(pp), copy_buf(buf) {
+    if (fd >= 0) {
+      acc = std::make_unique<tcp::acceptor>(io);
+      boost::system::error_code ec;
+      acc->assign(tcp::v4(), fd, ec);
+    }
   }
-  tcp::acceptor acc;
+  asio::io_context& io_;
+  std::unique_ptr<tcp::acceptor> acc;  // on the owning thread only
   uint32_t backend_ip = 0;
   int backend_port = 0;
   int connect_timeout_ms = 10000;
   bool serve = true;
   bool closed = false;
   PipePool* pipes = nullptr;
+  char* copy_buf = nullptr;  // kCopyBuf bytes, this thread's
   std::set<std::shared_ptr<Conn>> conns;
+  std::vector<TcpPort*> shards;  // owner: every thread's TcpPort, itself first
+  size_t next = 0;
 
   void start() {
-    if (!serve || closed) return;
-    acc.async_wait(tcp::acceptor::wait_read, [this](const boost::system::error_code& ec) {
+    if (!serve || closed || !acc) return;
+    acc->async_wait(tcp::acceptor::wait_read, [this](const boost::system::error_code& ec) {
       if (ec || closed) return;
       accept_batch();
       start();
@@ -184,33 +205,56 @@ struct TcpPort : PortBase {
   }
 
   void accept_batch() {
-    for (int i = 0; i < kAcceptBatch; ++i) {
-      int fd = ::accept4(acc.native_handle(), nullptr, nullptr, SOCK_NONBLOCK | SOCK_CLOEXEC);
+    std::vector<std::vector<int>> handoff(shards.size());
+    for (;;) {
+      int fd = ::accept4(acc->native_handle(), nullptr, nullptr, SOCK_NONBLOCK | SOCK_CLOEXEC);
       if (fd < 0) {
-        if (errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR) ++st.errors;
-        return;
+        if (errno == EINTR) continue;
+        if (errno != EAGAIN && errno != EWOULDBLOCK) ++st.errors;
+        break;
       }
-      set_int(fd, IPPROTO_TCP, TCP_NODELAY, 1);
-      auto c = std::make_shared<Conn>(static_cast<asio::io_context&>(acc.get_executor().context()),
-                                      this);
-      boost::system::error_code ec;
-      c->client.assign(tcp::v4(), fd, ec);
-      if (ec) {
-        ::close(fd);
-        ++st.errors;
-        continue;
+      const size_t k = shards.empty() ? 0 : next++ % shards.size();
+      if (k == 0) {
+        adopt(fd);
+      } else {
+        handoff[k].push_back(fd);
       }
-      ++st.connections;
-      conns.insert(c);
-      st.active = conns.size();
-      c->start_connect(backend_ip, backend_port, connect_timeout_ms);
     }
+    for (size_t k = 1; k < handoff.size(); ++k) {
+      if (handoff[k].empty()) continue;
+      TcpPort* t = shards[k];
+      // FIFO per io_context: release() closes this thread's port before any
+      // other thread's, so `t` outlives the handler.
+      asio::post(t->io_, [t, fds = std::move(handoff[k])] {
+        for (int fd : fds) t->adopt(fd);
+      });
+    }
+  }
+
+  void adopt(int fd) {
+    if (closed) {
+      ::close(fd);
+      return;
+    }
+    set_int(fd, IPPROTO_TCP, TCP_NODELAY, 1);
+    auto c = std::make_shared<Conn>(io_, this);
+    boost::system::error_code ec;
+    c->client.assign(tcp::v4(), fd, ec);
+    if (ec) {
+      ::close(fd);
+      ++st.errors;
+      return;
+    }
+    ++st.connections;
+    conns.insert(c);
+    st.active = conns.size();
+    c->start_connect(backend_ip, backend_port, connect_timeout_ms);
   }
 
   void close() override {
     closed = true;
     boost::system::error_code ec;
-    acc.close(ec);
+    if (acc) acc->close(ec);
     auto all = std::move(conns);
     for (auto& c : all) c->close();
     st.active = 0;
@@ -280,12 +324,20 @@ void Conn::on_connected() {
   if (!closed) run(down);
 }
 
-// Moves what is readable from p.src into the pipe and from the pipe to
-// p.dst until one side would block; then waits for that side only. A full
-// destination stops reading the source: that is the backpressure.
+void Conn::wait_read(Pump& p) {
+  p.src->async_wait(tcp::socket::wait_read,
+                    [self = shared_from_this(), &p](const boost::system::error_code& ec) {
+                      if (!ec) self->run(p);
+                    });
+}
+
+// Moves what is readable from p.src to p.dst until one side would block;
+// then waits for that side only. Small reads are copied (recv, send); what
+// the destination does not take goes to the pipe, and a read that fills the
+// copy buffer switches the direction to splice (source → pipe → destination).
+// A full destination stops reading the source: that is the backpressure.
 void Conn::run(Pump& p) {
   if (closed) return;
-  auto self = shared_from_this();
   for (int round = 0; round < kSpliceRounds; ++round) {
     if (p.pending > 0) {
       ssize_t n = ::splice(p.pipe_r.get(), nullptr, p.dst->native_handle(), nullptr, p.pending,
@@ -298,7 +350,7 @@ void Conn::run(Pump& p) {
       if (n < 0 && errno == EINTR) continue;
       if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) {
         p.dst->async_wait(tcp::socket::wait_write,
-                          [self, &p](const boost::system::error_code& ec) {
+                          [self = shared_from_this(), &p](const boost::system::error_code& ec) {
                             if (!ec) self->run(p);
                           });
         return;
@@ -313,6 +365,59 @@ void Conn::run(Pump& p) {
       finish();
       return;
     }
+    if (!p.bulk) {
+      ssize_t n = ::recv(p.src->native_handle(), port->copy_buf, kCopyBuf, MSG_DONTWAIT);
+      if (n > 0) {
+        const auto got = static_cast<size_t>(n);
+        size_t sent = 0;
+        for (;;) {
+          ssize_t m = ::send(p.dst->native_handle(), port->copy_buf + sent, got - sent,
+                             MSG_DONTWAIT | MSG_NOSIGNAL);
+          if (m > 0) {
+            sent += static_cast<size_t>(m);
+            if (sent < got) continue;
+            break;
+          }
+          if (m < 0 && errno == EINTR) continue;
+          if (m < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) break;
+          ++port->st.errors;  // EPIPE/ECONNRESET: the destination is gone
+          close();
+          return;
+        }
+        *p.bytes += sent;
+        if (sent < got) {
+          // The rest waits in the (empty) pipe, which holds at least 64 KiB.
+          ssize_t w = ::write(p.pipe_w.get(), port->copy_buf + sent, got - sent);
+          if (w != static_cast<ssize_t>(got - sent)) {
+            ++port->st.errors;
+            close();
+            return;
+          }
+          p.pending = got - sent;
+        }
+        if (got == kCopyBuf) {
+          p.bulk = true;
+          continue;
+        }
+        if (p.pending > 0) continue;
+        // A short read took everything queued; more data or EOF is a new
+        // edge, so wait without another recv that would say EAGAIN.
+        wait_read(p);
+        return;
+      }
+      if (n == 0) {
+        p.eof = true;
+        continue;
+      }
+      if (errno == EINTR) continue;
+      if (errno == EAGAIN || errno == EWOULDBLOCK) {
+        wait_read(p);
+        return;
+      }
+      ++port->st.errors;  // ECONNRESET
+      close();
+      return;
+    }
     ssize_t n = ::splice(p.src->native_handle(), nullptr, p.pipe_w.get(), nullptr, kPipeSize,
                          SPLICE_F_MOVE | SPLICE_F_NONBLOCK);
     if (n > 0) {
@@ -325,9 +430,7 @@ void Conn::run(Pump& p) {
     }
     if (errno == EINTR) continue;
     if (errno == EAGAIN || errno == EWOULDBLOCK) {
-      p.src->async_wait(tcp::socket::wait_read, [self, &p](const boost::system::error_code& ec) {
-        if (!ec) self->run(p);
-      });
+      wait_read(p);
       return;
     }
     ++port->st.errors;  // ECONNRESET
@@ -335,7 +438,7 @@ void Conn::run(Pump& p) {
     return;
   }
   // Busy connection: let the others run, then continue.
-  asio::post(client.get_executor(), [self, &p] { self->run(p); });
+  asio::post(client.get_executor(), [self = shared_from_this(), &p] { self->run(p); });
 }
 
 void Conn::finish() {
@@ -534,43 +637,70 @@ void Flow::start() {
 
 // ------------------------------------------------------------- Proxy ----
 
-struct Proxy::Impl {
-  // One thread; sockets are registered and used only on it, so the reactor
-  // needs no locks for I/O (posting from other threads stays safe).
+// One proxy thread: its own io_context (sockets are registered and used
+// only on it, so the reactor needs no locks for I/O; posting from other
+// threads stays safe), pipes, copy buffer and ports by container key.
+struct Worker {
   asio::io_context io{BOOST_ASIO_CONCURRENCY_HINT_UNSAFE_IO};
   asio::executor_work_guard<asio::io_context::executor_type> work = asio::make_work_guard(io);
-  asio::steady_timer sweep_timer{io};
-  UdpBatch batch;
   PipePool pipes;
-  struct Entry {
-    Bound b;
-    std::unique_ptr<PortBase> port;
-  };
-  std::map<std::string, std::vector<Entry>> by_key;
-  int idle_ms = 90000;
+  std::vector<char> copy_buf = std::vector<char>(kCopyBuf);
+  std::map<std::string, std::vector<std::unique_ptr<PortBase>>> by_key;
+  std::thread thread;
 
-  void schedule_sweep() {
-    sweep_timer.expires_after(std::chrono::milliseconds(std::max(idle_ms / 4, 50)));
-    sweep_timer.async_wait([this](const boost::system::error_code& ec) {
-      if (ec) return;
-      const auto deadline =
-          std::chrono::steady_clock::now() - std::chrono::milliseconds(idle_ms);
-      for (auto& [k, entries] : by_key) {
-        for (auto& e : entries) {
-          if (auto* u = dynamic_cast<UdpPort*>(e.port.get())) u->sweep(deadline);
-        }
-      }
-      schedule_sweep();
-    });
-  }
-
-  // Runs f on the proxy thread and waits for it.
+  // Runs f on this thread and waits for it.
   template <typename F>
   auto call(F f) -> decltype(f()) {
     std::packaged_task<decltype(f())()> task(std::move(f));
     auto fut = task.get_future();
     asio::post(io, [&task] { task(); });
     return fut.get();
+  }
+
+  void close_key(const std::string& key) {
+    auto it = by_key.find(key);
+    if (it == by_key.end()) return;
+    for (auto& p : it->second) p->close();
+    by_key.erase(it);
+  }
+};
+
+// Threads: the first owns every listener and UDP port (and accepts); TCP
+// connections are dealt to all of them.
+struct Proxy::Impl {
+  std::vector<std::unique_ptr<Worker>> workers;
+  std::unique_ptr<asio::steady_timer> sweep_timer;  // on the first thread
+  UdpBatch batch;                                    // the first thread's
+  std::map<std::string, std::vector<Bound>> bound_by_key;  // Proxy::mu_
+  int idle_ms = 90000;
+
+  Worker& first() { return *workers.front(); }
+
+  void schedule_sweep() {
+    sweep_timer->expires_after(std::chrono::milliseconds(std::max(idle_ms / 4, 50)));
+    sweep_timer->async_wait([this](const boost::system::error_code& ec) {
+      if (ec) return;
+      const auto deadline =
+          std::chrono::steady_clock::now() - std::chrono::milliseconds(idle_ms);
+      for (auto& [k, ports] : first().by_key) {
+        for (auto& p : ports) {
+          if (auto* u = dynamic_cast<UdpPort*>(p.get())) u->sweep(deadline);
+        }
+      }
+      schedule_sweep();
+    });
+  }
+
+  // Closes `key` everywhere: the owning thread first (no more connections
+  // are dealt after it), then the others (FIFO: dealt ones are adopted and
+  // closed).
+  void close_key(const std::string& key) {
+    for (auto& w : workers) {
+      w->call([&] {
+        w->close_key(key);
+        return 0;
+      });
+    }
   }
 };
 
@@ -582,31 +712,44 @@ Reservation::~Reservation() {
 
 Proxy::Proxy(Options opts) : opts_(opts), impl_(std::make_unique<Impl>()) {
   impl_->idle_ms = opts_.udp_idle_timeout_ms;
+  int n = opts_.threads > 0 ? opts_.threads : static_cast<int>(std::thread::hardware_concurrency());
+  n = std::clamp(n, 1, kMaxThreads);
+  if (!opts_.serve) n = 1;  // only holding ports
+  for (int i = 0; i < n; ++i) impl_->workers.push_back(std::make_unique<Worker>());
+  impl_->sweep_timer = std::make_unique<asio::steady_timer>(impl_->first().io);
   impl_->schedule_sweep();
-  thread_ = std::thread([this] {
-    for (;;) {
-      try {
-        impl_->io.run();
-        return;
-      } catch (const std::exception& e) {
-        spdlog::error("proxy: {}", e.what());
+  for (auto& w : impl_->workers) {
+    Worker* wp = w.get();
+    w->thread = std::thread([wp] {
+      for (;;) {
+        try {
+          wp->io.run();
+          return;
+        } catch (const std::exception& e) {
+          spdlog::error("proxy: {}", e.what());
+        }
       }
-    }
-  });
+    });
+  }
 }
 
 Proxy::~Proxy() {
-  impl_->call([this] {
-    for (auto& [k, entries] : impl_->by_key) {
-      for (auto& e : entries) e.port->close();
-    }
-    impl_->by_key.clear();
-    impl_->sweep_timer.cancel();
+  std::vector<std::string> keys;
+  {
+    std::lock_guard lock(mu_);
+    for (auto& [k, v] : impl_->bound_by_key) keys.push_back(k);
+  }
+  for (const auto& k : keys) impl_->close_key(k);
+  impl_->first().call([this] {
+    impl_->sweep_timer->cancel();
     return 0;
   });
-  impl_->work.reset();
-  impl_->io.stop();
-  if (thread_.joinable()) thread_.join();
+  for (auto& w : impl_->workers) {
+    w->work.reset();
+    w->io.stop();
+    if (w->thread.joinable()) w->thread.join();
+  }
+  impl_->sweep_timer.reset();
 }
 
 bool Proxy::held(int proto, uint32_t ip, int port) {
@@ -714,61 +857,107 @@ void Proxy::activate(const std::string& key, std::unique_ptr<Reservation> r,
   for (size_t i = 0; i < r->bound_.size(); ++i) {
     items.emplace_back(r->bound_[i], r->fds_[i].release());
   }
+  {
+    std::lock_guard lock(mu_);
+    auto& v = impl_->bound_by_key[key];
+    v.insert(v.end(), r->bound_.begin(), r->bound_.end());
+  }
   r.reset();
-  impl_->call([&] {
-    auto& entries = impl_->by_key[key];
-    for (auto& [b, fd] : items) {
-      Impl::Entry e{b, nullptr};
+  auto& workers = impl_->workers;
+  auto make_tcp = [&](Worker& w, const Bound& b, int fd) {
+    auto p = std::make_unique<TcpPort>(w.io, fd, &w.pipes, w.copy_buf.data());
+    p->backend_ip = container_ip;
+    p->backend_port = b.container_port;
+    p->connect_timeout_ms = opts_.connect_timeout_ms;
+    p->serve = opts_.serve;
+    p->st.proto = b.proto;
+    p->st.host_ip = b.host_ip;
+    p->st.host_port = b.host_port;
+    return p;
+  };
+  // The other threads' TcpPorts first (they only serve dealt connections),
+  // then the owning thread's listeners.
+  std::vector<std::vector<TcpPort*>> shards(items.size());
+  for (size_t wi = 1; wi < workers.size() && opts_.serve; ++wi) {
+    Worker& w = *workers[wi];
+    w.call([&] {
+      auto& ports = w.by_key[key];
+      for (size_t i = 0; i < items.size(); ++i) {
+        if (items[i].first.proto != IPPROTO_TCP) continue;
+        auto p = make_tcp(w, items[i].first, -1);
+        shards[i].push_back(p.get());
+        ports.push_back(std::move(p));
+      }
+      return 0;
+    });
+  }
+  Worker& w0 = impl_->first();
+  w0.call([&] {
+    auto& ports = w0.by_key[key];
+    for (size_t i = 0; i < items.size(); ++i) {
+      auto& [b, fd] = items[i];
       if (b.proto == IPPROTO_UDP) {
-        auto p = std::make_unique<UdpPort>(impl_->io, fd, &impl_->batch);
+        auto p = std::make_unique<UdpPort>(w0.io, fd, &impl_->batch);
         p->backend_ip = container_ip;
         p->backend_port = b.container_port;
         p->max_flows = opts_.udp_max_flows;
         p->serve = opts_.serve;
+        p->st.proto = b.proto;
+        p->st.host_ip = b.host_ip;
+        p->st.host_port = b.host_port;
         p->start();
-        e.port = std::move(p);
+        ports.push_back(std::move(p));
       } else {
-        auto p = std::make_unique<TcpPort>(impl_->io, fd);
-        p->backend_ip = container_ip;
-        p->backend_port = b.container_port;
-        p->connect_timeout_ms = opts_.connect_timeout_ms;
-        p->pipes = &impl_->pipes;
-        p->serve = opts_.serve;
+        auto p = make_tcp(w0, b, fd);
+        p->shards.push_back(p.get());
+        p->shards.insert(p->shards.end(), shards[i].begin(), shards[i].end());
         p->start();
-        e.port = std::move(p);
+        ports.push_back(std::move(p));
       }
-      e.port->st.proto = b.proto;
-      e.port->st.host_ip = b.host_ip;
-      e.port->st.host_port = b.host_port;
-      entries.push_back(std::move(e));
     }
     return 0;
   });
 }
 
 void Proxy::release(const std::string& key) {
-  std::vector<Bound> freed = impl_->call([&] {
-    std::vector<Bound> out;
-    auto it = impl_->by_key.find(key);
-    if (it == impl_->by_key.end()) return out;
-    for (auto& e : it->second) {
-      e.port->close();
-      out.push_back(e.b);
-    }
-    impl_->by_key.erase(it);
-    return out;
-  });
+  std::vector<Bound> freed;
+  {
+    std::lock_guard lock(mu_);
+    auto it = impl_->bound_by_key.find(key);
+    if (it == impl_->bound_by_key.end()) return;
+    freed = std::move(it->second);
+    impl_->bound_by_key.erase(it);
+  }
+  impl_->close_key(key);
   for (const auto& b : freed) unhold(b);
 }
 
 std::vector<PortStats> Proxy::stats() {
-  return impl_->call([&] {
-    std::vector<PortStats> out;
-    for (auto& [k, entries] : impl_->by_key) {
-      for (auto& e : entries) out.push_back(e.port->st);
+  std::vector<PortStats> out;
+  std::map<std::tuple<int, uint32_t, int>, size_t> index;
+  for (auto& w : impl_->workers) {
+    auto part = w->call([&] {
+      std::vector<PortStats> v;
+      for (auto& [k, ports] : w->by_key) {
+        for (auto& p : ports) v.push_back(p->st);
+      }
+      return v;
+    });
+    for (const auto& s : part) {
+      auto [it, fresh] = index.try_emplace({s.proto, s.host_ip, s.host_port}, out.size());
+      if (fresh) {
+        out.push_back(s);
+        continue;
+      }
+      PortStats& t = out[it->second];
+      t.connections += s.connections;
+      t.active += s.active;
+      t.bytes_in += s.bytes_in;
+      t.bytes_out += s.bytes_out;
+      t.errors += s.errors;
     }
-    return out;
-  });
+  }
+  return out;
 }
 
 size_t Proxy::port_count() {

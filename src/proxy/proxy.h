@@ -12,7 +12,9 @@
 //
 // Threading: every public method may be called from any thread except the
 // proxy's own; sockets are bound on the calling thread (errors come back at
-// once), then handed to the proxy's thread.
+// once), then handed to the proxy's threads (Options.threads: the first
+// accepts, TCP connections are dealt to all; small transfers are copied with
+// recv/send, bulk ones spliced).
 #pragma once
 
 #include <cstdint>
@@ -36,6 +38,12 @@ struct Options {
   // Ephemeral host ports (HostPort ""), chosen serially as Docker does.
   int ephemeral_first = 32768;
   int ephemeral_last = 60999;
+  // Proxy threads (each its own io_context); 0 = one per CPU (at most 8).
+  // The first owns the listeners and UDP ports; TCP connections are dealt
+  // round-robin to all. Without serving: one. Default one: measured on 2
+  // CPUs (bench/RESULTS.md, issue 5 run 4) a second thread cost 1.5x the CPU
+  // per keep-alive request and gained ~10 % connections/s only.
+  int threads = 1;
 };
 
 // /proc/sys/net/ipv4/ip_local_port_range, or Docker's fallback 49153-65535.
@@ -125,7 +133,6 @@ class Proxy {
   std::map<std::pair<int, int>, std::vector<uint32_t>> holds_;
   std::map<std::pair<int, uint32_t>, int> cursor_;  // serial ephemeral allocation
   std::unique_ptr<Impl> impl_;
-  std::thread thread_;
 };
 
 }  // namespace berth::proxy
