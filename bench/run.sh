@@ -60,6 +60,7 @@ mem=$(awk '/^MemTotal/ { printf "%.1f GiB", $2 / 1048576 }' /proc/meminfo)
 # FAILED note with its partial output) to the section.
 script_section() {
   local title=$1 script=$2 rc=0
+  mkdir -p "$(dirname "$W/$script")"
   bash "$REPO/bench/$script" > "$W/$script.md" || rc=$?
   if [[ $rc == 0 ]]; then
     cat "$W/$script.md" >> "$SECTION"
@@ -86,7 +87,6 @@ if has run; then
 fi
 if has proxy; then
   echo "== published ports: berth's paths vs plain DNAT vs docker-proxy (RUNS=$RUNS)" >&2
-  mkdir -p "$W/proxy"
   script_section "Published ports" proxy/proxy_bench.sh
 fi
 if has connect; then
