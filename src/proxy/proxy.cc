@@ -365,8 +365,9 @@ void Conn::run(Pump& p) {
       finish();
       return;
     }
+    ssize_t n;
     if (!p.bulk) {
-      ssize_t n = ::recv(p.src->native_handle(), port->copy_buf, kCopyBuf, MSG_DONTWAIT);
+      n = ::recv(p.src->native_handle(), port->copy_buf, kCopyBuf, MSG_DONTWAIT);
       if (n > 0) {
         const auto got = static_cast<size_t>(n);
         size_t sent = 0;
@@ -405,25 +406,15 @@ void Conn::run(Pump& p) {
         wait_read(p);
         return;
       }
-      if (n == 0) {
-        p.eof = true;
+    } else {
+      n = ::splice(p.src->native_handle(), nullptr, p.pipe_w.get(), nullptr, kPipeSize,
+                   SPLICE_F_MOVE | SPLICE_F_NONBLOCK);
+      if (n > 0) {
+        p.pending = static_cast<size_t>(n);
         continue;
       }
-      if (errno == EINTR) continue;
-      if (errno == EAGAIN || errno == EWOULDBLOCK) {
-        wait_read(p);
-        return;
-      }
-      ++port->st.errors;  // ECONNRESET
-      close();
-      return;
     }
-    ssize_t n = ::splice(p.src->native_handle(), nullptr, p.pipe_w.get(), nullptr, kPipeSize,
-                         SPLICE_F_MOVE | SPLICE_F_NONBLOCK);
-    if (n > 0) {
-      p.pending = static_cast<size_t>(n);
-      continue;
-    }
+    // Nothing read, by either path.
     if (n == 0) {
       p.eof = true;
       continue;
