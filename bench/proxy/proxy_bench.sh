@@ -137,6 +137,13 @@ ticks() {  # PIDS... -> utime+stime sum
   for p in "$@"; do t=$((t + $(sed 's/^.*) //' "/proc/$p/stat" | awk '{print $12 + $13}'))); done
   echo "$t"
 }
+sys_ticks() {  # PIDS... -> stime sum (the kernel's share of ticks)
+  local t=0 p
+  for p in "$@"; do t=$((t + $(sed 's/^.*) //' "/proc/$p/stat" | awk '{print $13}'))); done
+  echo "$t"
+}
+# The machine's idle and total ticks over all CPUs ("idle total").
+machine_ticks() { awk '/^cpu / {t = 0; for (i = 2; i <= NF; i++) t += $i; print $5 + $6, t}' /proc/stat; }
 rec() { printf '%s\t%s\t%s\t%s\t%s\n' "$1" "$2" "$3" "$4" "$5" >> "$ROWS"; }
 
 wrk_parse() {  # file -> "rps requests errors"
@@ -155,18 +162,25 @@ EOF
 measure() {
   local c=$1 t=$2 run=$3 h=$4 hp=$5 ip=$6
   shift 6
-  local pids=("$@") t0=0 t1 out="$OUT/$c.$t.$run"
-  ((${#pids[@]})) && t0=$(ticks "${pids[@]}")
+  local pids=("$@") t0=0 t1 s0=0 s1 out="$OUT/$c.$t.$run" m0 m1
+  ((${#pids[@]})) && t0=$(ticks "${pids[@]}") && s0=$(sys_ticks "${pids[@]}")
+  m0=$(machine_ticks)
   case $t in
     http_ka) in_ns wrk -t2 -c64 -d"${DUR}s" "http://$h:$hp/small.html" > "$out" 2>&1 ;;
     http_cc) in_ns wrk -t2 -c64 -d"${DUR}s" -H 'Connection: close' "http://$h:$hp/small.html" > "$out" 2>&1 ;;
     tcp_bulk) in_ns iperf3 -c "$h" -p "$ip" -t "$DUR" -J > "$out" 2>&1 ;;
     udp) in_ns iperf3 -c "$h" -p "$ip" -u -b 500M -l 1400 -w 4M -t "$DUR" -J > "$out" 2>&1 ;;
   esac
-  local cpu=""
+  local cpu="" sys=""
+  m1=$(machine_ticks)
+  # How busy the whole machine was (every process, softirq included): on 2
+  # CPUs a case can only go faster if the others leave CPU idle.
+  rec "$c" "$t" machine_busy_pct "$(awk -v a="$m0" -v b="$m1" 'BEGIN{split(a, x, " "); split(b, y, " "); printf "%.0f", 100 - (y[1] - x[1]) * 100 / (y[2] - x[2])}')" "$run"
   if ((${#pids[@]})); then
     t1=$(ticks "${pids[@]}")
+    s1=$(sys_ticks "${pids[@]}")
     cpu=$((t1 - t0))
+    sys=$((s1 - s0))
     rec "$c" "$t" cpu_pct "$((cpu * 100 / HZ / DUR))" "$run"
   fi
   case $t in
@@ -174,7 +188,10 @@ measure() {
       read -r rps req err <<< "$(wrk_parse "$out")"
       rec "$c" "$t" rps "$rps" "$run"
       rec "$c" "$t" errors "$err" "$run"
-      [[ -n $cpu ]] && rec "$c" "$t" cpu_us_per_req "$(awk -v c="$cpu" -v h="$HZ" -v r="$req" 'BEGIN{printf "%.2f", c/h*1e6/r}')" "$run"
+      if [[ -n $cpu ]]; then
+        rec "$c" "$t" cpu_us_per_req "$(awk -v c="$cpu" -v h="$HZ" -v r="$req" 'BEGIN{printf "%.2f", c/h*1e6/r}')" "$run"
+        rec "$c" "$t" sys_us_per_req "$(awk -v c="$sys" -v h="$HZ" -v r="$req" 'BEGIN{printf "%.2f", c/h*1e6/r}')" "$run"
+      fi
       log "$c $t run $run: $rps req/s${cpu:+, cpu $cpu ticks}"
       ;;
     tcp_bulk)

@@ -36,10 +36,10 @@ for (c, t, m) in rows:
     if c not in ("mem", "latency") and c not in cases:
         cases.append(c)
 tests = {
-    "http_ka": ["rps", "cpu_pct", "cpu_us_per_req", "errors"],
-    "http_cc": ["rps", "cpu_pct", "cpu_us_per_req", "errors"],
-    "tcp_bulk": ["gbps", "cpu_pct"],
-    "udp": ["lost_pct", "goodput_gbps", "cpu_pct"],
+    "http_ka": ["rps", "cpu_pct", "cpu_us_per_req", "sys_us_per_req", "machine_busy_pct", "errors"],
+    "http_cc": ["rps", "cpu_pct", "cpu_us_per_req", "sys_us_per_req", "machine_busy_pct", "errors"],
+    "tcp_bulk": ["gbps", "cpu_pct", "machine_busy_pct"],
+    "udp": ["lost_pct", "goodput_gbps", "cpu_pct", "machine_busy_pct"],
 }
 n = max((len(v) for k, v in rows.items() if k[0] not in ("mem", "latency")), default=0)
 print("### Published ports (bench/proxy/proxy_bench.sh)\n")

@@ -7,6 +7,7 @@
 #include <fcntl.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
+#include <sys/epoll.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
@@ -16,6 +17,7 @@
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/ip/udp.hpp>
+#include <boost/asio/posix/stream_descriptor.hpp>
 #include <boost/asio/post.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <chrono>
@@ -23,6 +25,7 @@
 #include <future>
 #include <algorithm>
 #include <set>
+#include <system_error>
 #include <tuple>
 #include <unordered_map>
 
@@ -85,7 +88,10 @@ int bind_one(int proto, uint32_t ip, int port, UniqueFd& out) {
   if (!fd.valid()) return errno;
   // As Docker: SO_REUSEADDR, so a port whose last connections sit in
   // TIME_WAIT can be bound again; berth's own table catches double use.
-  if (proto == IPPROTO_TCP) set_int(fd.get(), SOL_SOCKET, SO_REUSEADDR, 1);
+  if (proto == IPPROTO_TCP) {
+    set_int(fd.get(), SOL_SOCKET, SO_REUSEADDR, 1);
+    set_int(fd.get(), IPPROTO_TCP, TCP_NODELAY, 1);  // accepted sockets inherit it
+  }
   sockaddr_in a = sin_of(ip, port);
   if (::bind(fd.get(), reinterpret_cast<sockaddr*>(&a), sizeof a) != 0) return errno;
   if (proto == IPPROTO_TCP && ::listen(fd.get(), 4096) != 0) return errno;
@@ -104,6 +110,15 @@ std::pair<int, int> local_port_range() {
 }
 
 // ---------------------------------------------------------------- TCP ----
+//
+// TCP sockets do not go through Asio: each proxy thread keeps them in an
+// epoll set of its own (edge-triggered), and only that set's descriptor is
+// watched on the thread's io_context. Measured per proxied connection with
+// Asio sockets (strace -c, bench/RESULTS.md issue 5 run 5): 7 epoll_ctl, 2
+// ioctl(FIONBIO), a getsockopt and a timer; here 2 epoll_ctl (an ADD per
+// socket: close(2) drops the registration, and a generation in the event
+// key makes a registration that outlives its socket harmless, e.g. while a
+// forked child still holds the descriptor).
 
 // Empty pipes kept for the next connection (proxy thread only): a new
 // connection costs no pipe2/fcntl/close per direction.
@@ -139,208 +154,443 @@ struct PortBase {
   virtual void close() = 0;
 };
 
+// What an epoll event is for: a listener or a connection (side 0 = the
+// client socket, 1 = the backend socket).
+struct Handler {
+  virtual ~Handler() = default;
+  virtual void on_event(int side, uint32_t events) = 0;
+};
+
+// Handlers by slot; an event's key is (generation << 32 | slot << 1 | side),
+// and a slot's generation moves on when it is freed.
+class Slots {
+ public:
+  uint32_t add(Handler* h) {
+    uint32_t i;
+    if (!free_.empty()) {
+      i = free_.back();
+      free_.pop_back();
+    } else {
+      i = static_cast<uint32_t>(v_.size());
+      v_.push_back({});
+    }
+    v_[i].h = h;
+    return i;
+  }
+  void remove(uint32_t i) {
+    v_[i].h = nullptr;
+    ++v_[i].gen;
+    free_.push_back(i);
+  }
+  uint64_t key(uint32_t i, int side) const {
+    return (uint64_t{v_[i].gen} << 32) | (uint64_t{i} << 1) | static_cast<uint64_t>(side);
+  }
+  // The handler of an event's key, or null when its slot moved on.
+  Handler* find(uint64_t key, int& side) const {
+    const auto i = static_cast<uint32_t>(key & 0xffffffffu) >> 1;
+    side = static_cast<int>(key & 1);
+    if (i >= v_.size() || v_[i].gen != static_cast<uint32_t>(key >> 32)) return nullptr;
+    return v_[i].h;
+  }
+
+ private:
+  struct Entry {
+    Handler* h = nullptr;
+    uint32_t gen = 0;
+  };
+  std::vector<Entry> v_;
+  std::vector<uint32_t> free_;
+};
+
+struct Conn;
 struct TcpPort;
 
-// One proxied connection: two sockets, a pipe per direction (used only for
+// One thread's epoll set and what goes with it.
+struct Loop {
+  explicit Loop(asio::io_context& io) : io(io), watch(io), timeouts(io) {
+    int fd = ::epoll_create1(EPOLL_CLOEXEC);
+    if (fd < 0) throw std::system_error(errno, std::generic_category(), "epoll_create1");
+    boost::system::error_code ec;
+    watch.assign(fd, ec);
+    arm();
+  }
+  ~Loop();
+  asio::io_context& io;
+  asio::posix::stream_descriptor watch;  // the epoll set's descriptor
+  asio::steady_timer timeouts;           // connect timeouts, while any connect is pending
+  Slots slots;
+  PipePool pipes;
+  std::vector<char> copy_buf = std::vector<char>(kCopyBuf);
+  std::vector<Conn*> again;  // busy connections that yielded
+  std::vector<Conn*> dead;   // closed, freed after the current pass
+  Conn* connecting_head = nullptr;  // pending connects, oldest first
+  Conn* connecting_tail = nullptr;
+  bool armed = false, posted = false, timing = false;
+
+  int ep() { return watch.native_handle(); }
+  bool add(int fd, uint32_t events, uint32_t slot, int side) {
+    epoll_event e{};
+    e.events = events;
+    e.data.u64 = slots.key(slot, side);
+    return ::epoll_ctl(ep(), EPOLL_CTL_ADD, fd, &e) == 0;
+  }
+  bool modify(int fd, uint32_t events, uint32_t slot, int side) {
+    epoll_event e{};
+    e.events = events;
+    e.data.u64 = slots.key(slot, side);
+    return ::epoll_ctl(ep(), EPOLL_CTL_MOD, fd, &e) == 0;
+  }
+  void arm();
+  void schedule();
+  void poll();
+  void retire(Conn* c);
+  void watch_connect(Conn* c);
+  void unwatch_connect(Conn* c);
+  void check_timeouts();
+};
+
+// One proxied connection: two sockets, a pipe per direction (taken only for
 // bulk and for what a destination could not take at once).
-struct Conn : std::enable_shared_from_this<Conn> {
+struct Conn final : Handler {
   struct Pump {
+    int src = 0, dst = 1;  // sides
     UniqueFd pipe_r, pipe_w;
-    size_t pending = 0;  // bytes in the pipe
-    bool eof = false;    // source ended
-    bool done = false;   // EOF passed on
-    bool bulk = false;   // splice from the source (a read filled the copy buffer)
-    tcp::socket* src = nullptr;
-    tcp::socket* dst = nullptr;
+    size_t pending = 0;       // bytes in the pipe
+    bool eof = false;         // source ended
+    bool done = false;        // EOF passed on
+    bool bulk = false;        // splice from the source (a read filled the copy buffer)
+    bool hup = false;         // the source's peer shut down writing (EPOLLRDHUP)
+    bool wait_write = false;  // the destination was full
+    bool busy = false;        // yielded with more to do
     uint64_t* bytes = nullptr;
   };
 
-  Conn(asio::io_context& io, TcpPort* p) : client(io), backend(io), timer(io), port(p) {}
-  tcp::socket client, backend;
-  asio::steady_timer timer;
+  Conn(Loop* l, TcpPort* p, int client_fd);
+  Loop* loop;
   TcpPort* port;
+  int fd[2] = {-1, -1};
+  uint32_t slot = 0;
   Pump up, down;  // client → backend, backend → client
+  bool connecting = true;
   bool closed = false;
+  bool client_out = false;  // EPOLLOUT registered on the client socket
+  std::chrono::steady_clock::time_point deadline;
+  Conn* prev = nullptr;  // the port's connections
+  Conn* next = nullptr;
+  Conn* cprev = nullptr;  // the loop's pending connects
+  Conn* cnext = nullptr;
 
   void start_connect(uint32_t ip, int cport, int timeout_ms);
+  void on_event(int side, uint32_t events) override;
   void on_connected();
   void run(Pump& p);
-  void wait_read(Pump& p);
-  void finish();
+  void resume();
+  bool need_write(Pump& p);
+  bool take_pipe(Pump& p);
+  void finish() {
+    if (up.done && down.done) close();
+  }
   void close();
 };
 
-// A TCP port on one proxy thread. The thread that owns the listener (the
-// first) accepts and deals the connections round-robin to every thread's
-// TcpPort of the same host port (`shards`, itself first); each serves its
-// connections with its own pipes and counters.
-struct TcpPort : PortBase {
-  TcpPort(asio::io_context& io, int fd, PipePool* pp, char* buf) : io_(io), pipes(pp), copy_buf(buf) {
-    if (fd >= 0) {
-      acc = std::make_unique<tcp::acceptor>(io);
-      boost::system::error_code ec;
-      acc->assign(tcp::v4(), fd, ec);
+// A TCP port on one proxy thread: the listener (every thread has its own
+// descriptor of the one bound socket, registered EPOLLEXCLUSIVE, so the
+// kernel hands each connection to one thread and nothing is passed between
+// threads) and the connections this thread accepted.
+struct TcpPort final : PortBase, Handler {
+  // Without serving, the socket is only held (not watched).
+  TcpPort(Loop* l, int fd, bool serve) : loop(l), lfd(fd), watched(serve && lfd.valid()) {
+    if (watched) {
+      slot = loop->slots.add(this);
+      loop->add(lfd.get(), EPOLLIN | EPOLLEXCLUSIVE, slot, 0);
     }
   }
-  asio::io_context& io_;
-  std::unique_ptr<tcp::acceptor> acc;  // on the owning thread only
+  Loop* loop;
+  UniqueFd lfd;
+  bool watched;
+  uint32_t slot = 0;
   uint32_t backend_ip = 0;
   int backend_port = 0;
   int connect_timeout_ms = 10000;
-  bool serve = true;
   bool closed = false;
-  PipePool* pipes = nullptr;
-  char* copy_buf = nullptr;  // kCopyBuf bytes, this thread's
-  std::set<std::shared_ptr<Conn>> conns;
-  std::vector<TcpPort*> shards;  // owner: every thread's TcpPort, itself first
-  size_t next = 0;
+  Conn* conns = nullptr;  // list head
 
-  void start() {
-    if (!serve || closed || !acc) return;
-    acc->async_wait(tcp::acceptor::wait_read, [this](const boost::system::error_code& ec) {
-      if (ec || closed) return;
-      accept_batch();
-      start();
-    });
-  }
-
-  void accept_batch() {
-    std::vector<std::vector<int>> handoff(shards.size());
-    for (;;) {
-      int fd = ::accept4(acc->native_handle(), nullptr, nullptr, SOCK_NONBLOCK | SOCK_CLOEXEC);
+  void on_event(int, uint32_t) override {
+    for (int i = 0; i < kAcceptBatch && !closed; ++i) {
+      int fd = ::accept4(lfd.get(), nullptr, nullptr, SOCK_NONBLOCK | SOCK_CLOEXEC);
       if (fd < 0) {
         if (errno == EINTR) continue;
         if (errno != EAGAIN && errno != EWOULDBLOCK) ++st.errors;
-        break;
+        return;
       }
-      const size_t k = shards.empty() ? 0 : next++ % shards.size();
-      if (k == 0) {
-        adopt(fd);
-      } else {
-        handoff[k].push_back(fd);
-      }
+      adopt(fd);
     }
-    for (size_t k = 1; k < handoff.size(); ++k) {
-      if (handoff[k].empty()) continue;
-      TcpPort* t = shards[k];
-      // FIFO per io_context: release() closes this thread's port before any
-      // other thread's, so `t` outlives the handler.
-      asio::post(t->io_, [t, fds = std::move(handoff[k])] {
-        for (int fd : fds) t->adopt(fd);
-      });
-    }
+    // More in the queue: the listener is level-triggered in this set, but
+    // the set itself is watched edge-triggered, so come back by a pass.
+    loop->schedule();
   }
 
   void adopt(int fd) {
-    if (closed) {
-      ::close(fd);
-      return;
-    }
-    set_int(fd, IPPROTO_TCP, TCP_NODELAY, 1);
-    auto c = std::make_shared<Conn>(io_, this);
-    boost::system::error_code ec;
-    c->client.assign(tcp::v4(), fd, ec);
-    if (ec) {
-      ::close(fd);
-      ++st.errors;
-      return;
-    }
+    auto* c = new Conn(loop, this, fd);
+    c->next = conns;
+    if (conns) conns->prev = c;
+    conns = c;
     ++st.connections;
-    conns.insert(c);
-    st.active = conns.size();
+    ++st.active;
     c->start_connect(backend_ip, backend_port, connect_timeout_ms);
   }
 
+  void unlink(Conn* c) {
+    if (c->prev) c->prev->next = c->next;
+    else if (conns == c) conns = c->next;
+    if (c->next) c->next->prev = c->prev;
+    c->prev = c->next = nullptr;
+    --st.active;
+  }
+
   void close() override {
+    if (closed) return;
     closed = true;
-    boost::system::error_code ec;
-    if (acc) acc->close(ec);
-    auto all = std::move(conns);
-    for (auto& c : all) c->close();
+    if (watched) {
+      // Other threads hold the same socket: the registration goes only
+      // with an explicit DEL.
+      (void)::epoll_ctl(loop->ep(), EPOLL_CTL_DEL, lfd.get(), nullptr);
+      loop->slots.remove(slot);
+    }
+    lfd.reset();
+    while (conns) conns->close();
     st.active = 0;
   }
 };
 
-void Conn::start_connect(uint32_t ip, int cport, int timeout_ms) {
-  int fd = ::socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
-  if (fd < 0) {
-    ++port->st.errors;
-    close();
-    return;
-  }
-  set_int(fd, IPPROTO_TCP, TCP_NODELAY, 1);
-  boost::system::error_code ec;
-  backend.assign(tcp::v4(), fd, ec);
-  sockaddr_in a = sin_of(ip, cport);
-  int rc = ::connect(fd, reinterpret_cast<sockaddr*>(&a), sizeof a);
-  if (rc == 0) {
-    on_connected();
-    return;
-  }
-  if (errno != EINPROGRESS) {
-    ++port->st.errors;
-    close();
-    return;
-  }
-  timer.expires_after(std::chrono::milliseconds(timeout_ms));
-  auto self = shared_from_this();
-  timer.async_wait([self](const boost::system::error_code& e) {
-    if (e || self->closed) return;
-    spdlog::debug("proxy: connect to backend timed out");
-    ++self->port->st.errors;
-    self->close();
-  });
-  backend.async_wait(tcp::socket::wait_write, [self](const boost::system::error_code& e) {
-    if (e || self->closed) return;
-    self->timer.cancel();
-    int err = 0;
-    socklen_t len = sizeof err;
-    ::getsockopt(self->backend.native_handle(), SOL_SOCKET, SO_ERROR, &err, &len);
-    if (err != 0) {
-      spdlog::debug("proxy: can't forward traffic to backend: {}", strerror(err));
-      ++self->port->st.errors;
-      self->close();
-      return;
-    }
-    self->on_connected();
+// ---- the loop
+
+void Loop::arm() {
+  if (armed) return;
+  armed = true;
+  watch.async_wait(asio::posix::stream_descriptor::wait_read, [this](const boost::system::error_code& ec) {
+    armed = false;
+    if (!ec) poll();
   });
 }
 
-void Conn::on_connected() {
-  for (Pump* p : {&up, &down}) {
-    if (!port->pipes->get(p->pipe_r, p->pipe_w)) {
+// Another pass soon, after what else the io_context has queued.
+void Loop::schedule() {
+  if (posted) return;
+  posted = true;
+  asio::post(io, [this] {
+    posted = false;
+    poll();
+  });
+}
+
+void Loop::poll() {
+  constexpr int kEvents = 128;
+  epoll_event evs[kEvents];
+  int n = 0;
+  for (int round = 0; round < 4; ++round) {
+    n = ::epoll_wait(ep(), evs, kEvents, 0);
+    for (int i = 0; i < n; ++i) {
+      int side = 0;
+      if (Handler* h = slots.find(evs[i].data.u64, side)) h->on_event(side, evs[i].events);
+    }
+    if (n < kEvents) break;
+  }
+  if (!again.empty()) {
+    auto busy = std::move(again);
+    again.clear();
+    for (Conn* c : busy) c->resume();
+  }
+  for (Conn* c : dead) delete c;
+  dead.clear();
+  if (!again.empty() || n == kEvents) {
+    schedule();
+  }
+  arm();
+}
+
+Loop::~Loop() {
+  for (Conn* c : dead) delete c;
+}
+
+void Loop::retire(Conn* c) {
+  dead.push_back(c);
+  schedule();  // freed on the next pass when closed outside one
+}
+
+void Loop::watch_connect(Conn* c) {
+  c->cprev = connecting_tail;
+  c->cnext = nullptr;
+  if (connecting_tail) connecting_tail->cnext = c;
+  else connecting_head = c;
+  connecting_tail = c;
+  if (timing) return;
+  timing = true;
+  timeouts.expires_after(std::chrono::milliseconds(250));
+  timeouts.async_wait([this](const boost::system::error_code& ec) {
+    timing = false;
+    if (!ec) check_timeouts();
+  });
+}
+
+void Loop::unwatch_connect(Conn* c) {
+  if (c->cprev) c->cprev->cnext = c->cnext;
+  else if (connecting_head == c) connecting_head = c->cnext;
+  if (c->cnext) c->cnext->cprev = c->cprev;
+  else if (connecting_tail == c) connecting_tail = c->cprev;
+  c->cprev = c->cnext = nullptr;
+}
+
+void Loop::check_timeouts() {
+  const auto now = std::chrono::steady_clock::now();
+  for (Conn* c = connecting_head; c;) {
+    Conn* nx = c->cnext;
+    if (c->deadline <= now) {
+      spdlog::debug("proxy: connect to backend timed out");
+      ++c->port->st.errors;
+      c->close();
+    }
+    c = nx;
+  }
+  if (connecting_head && !timing) {
+    timing = true;
+    timeouts.expires_after(std::chrono::milliseconds(250));
+    timeouts.async_wait([this](const boost::system::error_code& ec) {
+      timing = false;
+      if (!ec) check_timeouts();
+    });
+  }
+  schedule();  // frees what timed out
+}
+
+// ---- a connection
+
+Conn::Conn(Loop* l, TcpPort* p, int client_fd) : loop(l), port(p) {
+  fd[0] = client_fd;
+  slot = loop->slots.add(this);
+  up.src = 0;
+  up.dst = 1;
+  up.bytes = &port->st.bytes_in;
+  down.src = 1;
+  down.dst = 0;
+  down.bytes = &port->st.bytes_out;
+}
+
+void Conn::start_connect(uint32_t ip, int cport, int timeout_ms) {
+  // The client socket inherited TCP_NODELAY from the listener.
+  if (!loop->add(fd[0], EPOLLIN | EPOLLRDHUP | EPOLLET, slot, 0)) {
+    ++port->st.errors;
+    close();
+    return;
+  }
+  fd[1] = ::socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+  if (fd[1] < 0) {
+    ++port->st.errors;
+    close();
+    return;
+  }
+  set_int(fd[1], IPPROTO_TCP, TCP_NODELAY, 1);
+  sockaddr_in a = sin_of(ip, cport);
+  if (::connect(fd[1], reinterpret_cast<sockaddr*>(&a), sizeof a) != 0 && errno != EINPROGRESS) {
+    spdlog::debug("proxy: can't forward traffic to backend: {}", strerror(errno));
+    ++port->st.errors;
+    close();
+    return;
+  }
+  // Registered after connect(2): an unconnected socket polls as EPOLLHUP.
+  // Writable = connected; EPOLLERR = failed. A handshake that completed
+  // inside connect() is reported by the ADD itself.
+  if (!loop->add(fd[1], EPOLLIN | EPOLLOUT | EPOLLRDHUP | EPOLLET, slot, 1)) {
+    ++port->st.errors;
+    close();
+    return;
+  }
+  deadline = std::chrono::steady_clock::now() + std::chrono::milliseconds(timeout_ms);
+  loop->watch_connect(this);
+}
+
+void Conn::on_event(int side, uint32_t ev) {
+  if (closed) return;
+  if (connecting) {
+    if (side == 0) {
+      if (ev & EPOLLRDHUP) up.hup = true;  // the data waits in the socket
+      return;
+    }
+    if (ev & (EPOLLERR | EPOLLHUP)) {
+      int err = 0;
+      socklen_t len = sizeof err;
+      ::getsockopt(fd[1], SOL_SOCKET, SO_ERROR, &err, &len);
+      spdlog::debug("proxy: can't forward traffic to backend: {}", strerror(err));
       ++port->st.errors;
       close();
       return;
     }
+    if (!(ev & EPOLLOUT)) return;
+    connecting = false;
+    loop->unwatch_connect(this);
+    on_connected();
+    return;
   }
-  up.src = &client;
-  up.dst = &backend;
-  up.bytes = &port->st.bytes_in;
-  down.src = &backend;
-  down.dst = &client;
-  down.bytes = &port->st.bytes_out;
+  Pump& reader = side == 0 ? up : down;  // reads from this side
+  Pump& writer = side == 0 ? down : up;  // writes to this side
+  if (ev & EPOLLRDHUP) reader.hup = true;
+  if ((ev & (EPOLLIN | EPOLLRDHUP | EPOLLHUP | EPOLLERR)) && !reader.wait_write && !reader.eof) {
+    run(reader);
+  }
+  if (!closed && (ev & (EPOLLOUT | EPOLLHUP | EPOLLERR)) && writer.wait_write) run(writer);
+}
+
+void Conn::on_connected() {
   run(up);
   if (!closed) run(down);
 }
 
-void Conn::wait_read(Pump& p) {
-  p.src->async_wait(tcp::socket::wait_read,
-                    [self = shared_from_this(), &p](const boost::system::error_code& ec) {
-                      if (!ec) self->run(p);
-                    });
+void Conn::resume() {
+  for (Pump* p : {&up, &down}) {
+    if (closed) return;
+    if (p->busy) {
+      p->busy = false;
+      run(*p);
+    }
+  }
 }
 
-// Moves what is readable from p.src to p.dst until one side would block;
-// then waits for that side only. Small reads are copied (recv, send); what
-// the destination does not take goes to the pipe, and a read that fills the
-// copy buffer switches the direction to splice (source → pipe → destination).
-// A full destination stops reading the source: that is the backpressure.
+bool Conn::take_pipe(Pump& p) {
+  if (p.pipe_r.valid()) return true;
+  if (loop->pipes.get(p.pipe_r, p.pipe_w)) return true;
+  ++port->st.errors;
+  close();
+  return false;
+}
+
+// The destination is full: wait until it is writable (the client socket
+// is registered for EPOLLOUT the first time this happens).
+bool Conn::need_write(Pump& p) {
+  p.wait_write = true;
+  if (p.dst == 0 && !client_out) {
+    client_out = true;
+    if (!loop->modify(fd[0], EPOLLIN | EPOLLOUT | EPOLLRDHUP | EPOLLET, slot, 0)) {
+      ++port->st.errors;
+      close();
+      return false;
+    }
+  }
+  return true;
+}
+
+// Moves what is readable from the source to the destination until one side
+// would block; then waits for that side's edge. Small reads are copied (recv,
+// send); what the destination does not take goes to the pipe, and a read
+// that fills the copy buffer switches the direction to splice (source →
+// pipe → destination). A full destination stops reading the source: that is
+// the backpressure.
 void Conn::run(Pump& p) {
   if (closed) return;
+  p.wait_write = false;
+  const int src = fd[p.src], dst = fd[p.dst];
   for (int round = 0; round < kSpliceRounds; ++round) {
     if (p.pending > 0) {
-      ssize_t n = ::splice(p.pipe_r.get(), nullptr, p.dst->native_handle(), nullptr, p.pending,
+      ssize_t n = ::splice(p.pipe_r.get(), nullptr, dst, nullptr, p.pending,
                            SPLICE_F_MOVE | SPLICE_F_NONBLOCK);
       if (n > 0) {
         p.pending -= static_cast<size_t>(n);
@@ -349,10 +599,7 @@ void Conn::run(Pump& p) {
       }
       if (n < 0 && errno == EINTR) continue;
       if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) {
-        p.dst->async_wait(tcp::socket::wait_write,
-                          [self = shared_from_this(), &p](const boost::system::error_code& ec) {
-                            if (!ec) self->run(p);
-                          });
+        need_write(p);
         return;
       }
       ++port->st.errors;  // EPIPE/ECONNRESET: the destination is gone
@@ -360,20 +607,23 @@ void Conn::run(Pump& p) {
       return;
     }
     if (p.eof) {
-      ::shutdown(p.dst->native_handle(), SHUT_WR);  // half-close passed on
       p.done = true;
+      Pump& other = &p == &up ? down : up;
+      // Half-close passed on; when the other way is done already, close(2)
+      // sends the same FIN (its queue was read to the end), one call less.
+      if (!other.done) ::shutdown(dst, SHUT_WR);
       finish();
       return;
     }
     ssize_t n;
     if (!p.bulk) {
-      n = ::recv(p.src->native_handle(), port->copy_buf, kCopyBuf, MSG_DONTWAIT);
+      char* buf = loop->copy_buf.data();
+      n = ::recv(src, buf, kCopyBuf, MSG_DONTWAIT);
       if (n > 0) {
         const auto got = static_cast<size_t>(n);
         size_t sent = 0;
         for (;;) {
-          ssize_t m = ::send(p.dst->native_handle(), port->copy_buf + sent, got - sent,
-                             MSG_DONTWAIT | MSG_NOSIGNAL);
+          ssize_t m = ::send(dst, buf + sent, got - sent, MSG_DONTWAIT | MSG_NOSIGNAL);
           if (m > 0) {
             sent += static_cast<size_t>(m);
             if (sent < got) continue;
@@ -388,7 +638,8 @@ void Conn::run(Pump& p) {
         *p.bytes += sent;
         if (sent < got) {
           // The rest waits in the (empty) pipe, which holds at least 64 KiB.
-          ssize_t w = ::write(p.pipe_w.get(), port->copy_buf + sent, got - sent);
+          if (!take_pipe(p)) return;
+          ssize_t w = ::write(p.pipe_w.get(), buf + sent, got - sent);
           if (w != static_cast<ssize_t>(got - sent)) {
             ++port->st.errors;
             close();
@@ -401,14 +652,17 @@ void Conn::run(Pump& p) {
           continue;
         }
         if (p.pending > 0) continue;
-        // A short read took everything queued; more data or EOF is a new
-        // edge, so wait without another recv that would say EAGAIN.
-        wait_read(p);
-        return;
+        // A short read took everything queued. With the peer's FIN seen,
+        // nothing more can come: that is the EOF, without a recv to say so.
+        if (p.hup) {
+          p.eof = true;
+          continue;
+        }
+        return;  // more data or the FIN is a new edge
       }
     } else {
-      n = ::splice(p.src->native_handle(), nullptr, p.pipe_w.get(), nullptr, kPipeSize,
-                   SPLICE_F_MOVE | SPLICE_F_NONBLOCK);
+      if (!take_pipe(p)) return;
+      n = ::splice(src, nullptr, p.pipe_w.get(), nullptr, kPipeSize, SPLICE_F_MOVE | SPLICE_F_NONBLOCK);
       if (n > 0) {
         p.pending = static_cast<size_t>(n);
         continue;
@@ -420,35 +674,31 @@ void Conn::run(Pump& p) {
       continue;
     }
     if (errno == EINTR) continue;
-    if (errno == EAGAIN || errno == EWOULDBLOCK) {
-      wait_read(p);
-      return;
-    }
+    if (errno == EAGAIN || errno == EWOULDBLOCK) return;  // wait for the next edge
     ++port->st.errors;  // ECONNRESET
     close();
     return;
   }
   // Busy connection: let the others run, then continue.
-  asio::post(client.get_executor(), [self = shared_from_this(), &p] { self->run(p); });
-}
-
-void Conn::finish() {
-  if (up.done && down.done) close();
+  p.busy = true;
+  loop->again.push_back(this);
 }
 
 void Conn::close() {
   if (closed) return;
   closed = true;
-  boost::system::error_code ec;
-  timer.cancel();
-  client.close(ec);
-  backend.close(ec);
-  if (!port->closed) {
-    port->pipes->put(up.pipe_r, up.pipe_w, up.pending);
-    port->pipes->put(down.pipe_r, down.pipe_w, down.pending);
-    port->conns.erase(shared_from_this());
-    port->st.active = port->conns.size();
+  if (connecting) loop->unwatch_connect(this);
+  // close(2) takes the sockets out of the epoll set; the slot's generation
+  // moves on for any event still queued for them.
+  for (int& f : fd) {
+    if (f >= 0) ::close(f);
+    f = -1;
   }
+  loop->slots.remove(slot);
+  loop->pipes.put(up.pipe_r, up.pipe_w, up.pending);
+  loop->pipes.put(down.pipe_r, down.pipe_w, down.pending);
+  port->unlink(this);
+  loop->retire(this);
 }
 
 // ---------------------------------------------------------------- UDP ----
@@ -630,12 +880,11 @@ void Flow::start() {
 
 // One proxy thread: its own io_context (sockets are registered and used
 // only on it, so the reactor needs no locks for I/O; posting from other
-// threads stays safe), pipes, copy buffer and ports by container key.
+// threads stays safe), its epoll set for TCP and ports by container key.
 struct Worker {
   asio::io_context io{BOOST_ASIO_CONCURRENCY_HINT_UNSAFE_IO};
   asio::executor_work_guard<asio::io_context::executor_type> work = asio::make_work_guard(io);
-  PipePool pipes;
-  std::vector<char> copy_buf = std::vector<char>(kCopyBuf);
+  Loop loop{io};
   std::map<std::string, std::vector<std::unique_ptr<PortBase>>> by_key;
   std::thread thread;
 
@@ -656,8 +905,8 @@ struct Worker {
   }
 };
 
-// Threads: the first owns every listener and UDP port (and accepts); TCP
-// connections are dealt to all of them.
+// Threads: each accepts TCP connections from every listener (its own
+// descriptor of it, EPOLLEXCLUSIVE); the first owns the UDP ports.
 struct Proxy::Impl {
   std::vector<std::unique_ptr<Worker>> workers;
   std::unique_ptr<asio::steady_timer> sweep_timer;  // on the first thread
@@ -682,9 +931,8 @@ struct Proxy::Impl {
     });
   }
 
-  // Closes `key` everywhere: the owning thread first (no more connections
-  // are dealt after it), then the others (FIFO: dealt ones are adopted and
-  // closed).
+  // Closes `key` on every thread: its listeners and the connections each
+  // accepted.
   void close_key(const std::string& key) {
     for (auto& w : workers) {
       w->call([&] {
@@ -856,28 +1104,29 @@ void Proxy::activate(const std::string& key, std::unique_ptr<Reservation> r,
   r.reset();
   auto& workers = impl_->workers;
   auto make_tcp = [&](Worker& w, const Bound& b, int fd) {
-    auto p = std::make_unique<TcpPort>(w.io, fd, &w.pipes, w.copy_buf.data());
+    auto p = std::make_unique<TcpPort>(&w.loop, fd, opts_.serve);
     p->backend_ip = container_ip;
     p->backend_port = b.container_port;
     p->connect_timeout_ms = opts_.connect_timeout_ms;
-    p->serve = opts_.serve;
     p->st.proto = b.proto;
     p->st.host_ip = b.host_ip;
     p->st.host_port = b.host_port;
     return p;
   };
-  // The other threads' TcpPorts first (they only serve dealt connections),
-  // then the owning thread's listeners.
-  std::vector<std::vector<TcpPort*>> shards(items.size());
+  // The other threads' listeners first (a descriptor of their own of each
+  // TCP socket), then the first thread's, with the UDP ports.
   for (size_t wi = 1; wi < workers.size() && opts_.serve; ++wi) {
     Worker& w = *workers[wi];
     w.call([&] {
       auto& ports = w.by_key[key];
-      for (size_t i = 0; i < items.size(); ++i) {
-        if (items[i].first.proto != IPPROTO_TCP) continue;
-        auto p = make_tcp(w, items[i].first, -1);
-        shards[i].push_back(p.get());
-        ports.push_back(std::move(p));
+      for (auto& [b, fd] : items) {
+        if (b.proto != IPPROTO_TCP) continue;
+        int d = ::fcntl(fd, F_DUPFD_CLOEXEC, 0);
+        if (d < 0) {
+          spdlog::warn("proxy: thread {} can't share port {}: {}", wi, b.host_port, strerror(errno));
+          continue;
+        }
+        ports.push_back(make_tcp(w, b, d));
       }
       return 0;
     });
@@ -885,8 +1134,7 @@ void Proxy::activate(const std::string& key, std::unique_ptr<Reservation> r,
   Worker& w0 = impl_->first();
   w0.call([&] {
     auto& ports = w0.by_key[key];
-    for (size_t i = 0; i < items.size(); ++i) {
-      auto& [b, fd] = items[i];
+    for (auto& [b, fd] : items) {
       if (b.proto == IPPROTO_UDP) {
         auto p = std::make_unique<UdpPort>(w0.io, fd, &impl_->batch);
         p->backend_ip = container_ip;
@@ -899,11 +1147,7 @@ void Proxy::activate(const std::string& key, std::unique_ptr<Reservation> r,
         p->start();
         ports.push_back(std::move(p));
       } else {
-        auto p = make_tcp(w0, b, fd);
-        p->shards.push_back(p.get());
-        p->shards.insert(p->shards.end(), shards[i].begin(), shards[i].end());
-        p->start();
-        ports.push_back(std::move(p));
+        ports.push_back(make_tcp(w0, b, fd));
       }
     }
     return 0;

@@ -2,19 +2,19 @@
 // thread and io_context of its own (not the API's). It holds each host port
 // (a bound socket), so a second binding of the same port fails with Docker's
 // "port is already allocated", and in serving mode forwards:
-//   TCP: accept → non-blocking connect with a timeout → splice(2) both ways
-//        through a pipe per direction; half-close kept (EOF on one side is a
-//        shutdown(SHUT_WR) on the other); backpressure (a direction stops
-//        reading while its pipe cannot be drained).
+//   TCP: accept → non-blocking connect with a timeout → recv/send for small
+//        transfers, splice(2) through a pipe per direction for bulk; half-close
+//        kept (EOF on one side is a shutdown(SHUT_WR) on the other);
+//        backpressure (a direction stops reading while its destination is
+//        full). The sockets sit in an epoll set per thread, not in Asio.
 //   UDP: a flow per client address (a connected socket to the container),
 //        closed after an idle timeout; recvmmsg/sendmmsg in batches.
 // Counters per port (connections, bytes, errors) are kept for metrics.
 //
 // Threading: every public method may be called from any thread except the
 // proxy's own; sockets are bound on the calling thread (errors come back at
-// once), then handed to the proxy's threads (Options.threads: the first
-// accepts, TCP connections are dealt to all; small transfers are copied with
-// recv/send, bulk ones spliced).
+// once), then handed to the proxy's threads (Options.threads: each accepts
+// from every TCP listener, EPOLLEXCLUSIVE; the first serves UDP).
 #pragma once
 
 #include <cstdint>
@@ -38,11 +38,10 @@ struct Options {
   // Ephemeral host ports (HostPort ""), chosen serially as Docker does.
   int ephemeral_first = 32768;
   int ephemeral_last = 60999;
-  // Proxy threads (each its own io_context); 0 = one per CPU (at most 8).
-  // The first owns the listeners and UDP ports; TCP connections are dealt
-  // round-robin to all. Without serving: one. Default one: measured on 2
-  // CPUs (bench/RESULTS.md, issue 5 run 4) a second thread cost 1.5x the CPU
-  // per keep-alive request and gained ~10 % connections/s only.
+  // Proxy threads (each its own io_context and epoll set); 0 = one per CPU
+  // (at most 8). Each accepts TCP connections from every listener (the
+  // kernel wakes one of them per connection); the first serves the UDP
+  // ports. Without serving: one. Default one (bench/RESULTS.md, issue 5).
   int threads = 1;
 };
 

@@ -215,6 +215,48 @@ TEST_F(ProxyTest, RefusedBackendClosesClientAndCounts) {
   EXPECT_EQ(p.stats()[0].errors, 1u);
 }
 
+// A backend whose accept queue is full drops the proxy's SYN: the connect
+// times out, the client is closed, the error counted, and nothing is left.
+TEST_F(ProxyTest, ConnectTimeoutClosesClient) {
+  int port;
+  int lfd = ::socket(AF_INET, SOCK_STREAM, 0);
+  sockaddr_in a = lo_addr(0);
+  ASSERT_EQ(::bind(lfd, reinterpret_cast<sockaddr*>(&a), sizeof a), 0);
+  ASSERT_EQ(::listen(lfd, 0), 0);
+  socklen_t len = sizeof a;
+  ::getsockname(lfd, reinterpret_cast<sockaddr*>(&a), &len);
+  port = ntohs(a.sin_port);
+  std::vector<int> fill;
+  for (int i = 0; i < 3; ++i) {  // never accepted
+    int f = ::socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK, 0);
+    ::connect(f, reinterpret_cast<sockaddr*>(&a), sizeof a);
+    fill.push_back(f);
+  }
+  std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  Options o;
+  o.connect_timeout_ms = 300;
+  Proxy p(o);
+  auto r = p.reserve({Request{IPPROTO_TCP, kLo, 0, 0, port}}, "127.0.0.1");
+  ASSERT_TRUE(r.ok());
+  const int hp = (*r)->bound()[0].host_port;
+  p.activate("c", std::move(*r), kLo);
+  const auto t0 = std::chrono::steady_clock::now();
+  int c = connect_to(hp);
+  char b;
+  EXPECT_LE(::read(c, &b, 1), 0);
+  const auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(
+                      std::chrono::steady_clock::now() - t0)
+                      .count();
+  EXPECT_GE(ms, 250);
+  EXPECT_LT(ms, 3000);
+  ::close(c);
+  auto st = p.stats();
+  EXPECT_EQ(st[0].errors, 1u);
+  EXPECT_EQ(st[0].active, 0u);
+  for (int f : fill) ::close(f);
+  ::close(lfd);
+}
+
 TEST_F(ProxyTest, ConflictsUseDockersMessages) {
   Proxy p(Options{});
   auto a = reserve_ok(p, IPPROTO_TCP, 18080);
