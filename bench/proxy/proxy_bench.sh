@@ -10,8 +10,8 @@
 #   berth-lo     berthd default (--userland-proxy=true): 127.0.0.1:18001
 #   berth-host   berthd default: the host's own address 10.99.0.1:18001
 #   berth-always berthd --userland-proxy=always: 127.0.0.1:18001 (berthd's proxy)
-#   berth-always-mt  the same with one proxy thread per CPU (BERTH_PROXY_THREADS=0; not
-#                in the default CASES)
+#   berth-always-1t  the same with one proxy thread (BERTH_PROXY_THREADS=1; the
+#                default is one per CPU; not in the default CASES)
 #   dnat         plain nft DNAT in the output hook + masquerade + route_localnet
 #                (table ip benchdnat, 127.0.0.1:18002), like dockerd
 #                --userland-proxy=false
@@ -64,7 +64,7 @@ ip -n "$NS" link add vh0 type veth peer name vp0 netns "$PEER"
 ip -n "$NS" addr add "$HOST_IP/24" dev vh0
 ip -n "$NS" link set vh0 up
 ip -n "$PEER" link set vp0 up
-in_ns sysctl -qw net.ipv4.tcp_tw_reuse=1 net.ipv4.ip_local_port_range="30000 65000" \
+in_ns sysctl -qw net.ipv4.tcp_tw_reuse=1 net.ipv4.ip_local_port_range="1024 65000" \
   net.core.somaxconn=8192
 
 W=$T/www
@@ -165,6 +165,10 @@ measure() {
   local pids=("$@") t0=0 t1 s0=0 s1 out="$OUT/$c.$t.$run" m0 m1
   ((${#pids[@]})) && t0=$(ticks "${pids[@]}") && s0=$(sys_ticks "${pids[@]}")
   m0=$(machine_ticks)
+  # The namespace's TCP counters around each test: SYN retransmits show the
+  # 1 s stalls of new connections (STATS=1 also keeps conntrack's counters).
+  in_ns nstat -az > "$out.nstat0"
+  [[ ${STATS:-0} == 1 ]] && { in_ns conntrack -S > "$out.ct0" 2> /dev/null || true; }
   case $t in
     http_ka) in_ns wrk -t2 -c64 -d"${DUR}s" "http://$h:$hp/small.html" > "$out" 2>&1 ;;
     http_cc) in_ns wrk -t2 -c64 -d"${DUR}s" -H 'Connection: close' "http://$h:$hp/small.html" > "$out" 2>&1 ;;
@@ -173,6 +177,10 @@ measure() {
   esac
   local cpu="" sys=""
   m1=$(machine_ticks)
+  in_ns nstat -az > "$out.nstat1"
+  [[ ${STATS:-0} == 1 ]] && { in_ns conntrack -S > "$out.ct1" 2> /dev/null || true; }
+  awk 'NR == FNR {a[$1] = $2; next} $2 - a[$1] != 0 {print $1, $2 - a[$1]}' "$out.nstat0" "$out.nstat1" > "$out.nstat"
+  rec "$c" "$t" syn_retrans "$(awk '$1 == "TcpExtTCPSynRetrans" {v = $2} END {print v + 0}' "$out.nstat")" "$run"
   # How busy the whole machine was (every process, softirq included): on 2
   # CPUs a case can only go faster if the others leave CPU idle.
   rec "$c" "$t" machine_busy_pct "$(awk -v a="$m0" -v b="$m1" 'BEGIN{split(a, x, " "); split(b, y, " "); printf "%.0f", 100 - (y[1] - x[1]) * 100 / (y[2] - x[2])}')" "$run"
@@ -237,7 +245,7 @@ for run in $(seq 1 "$RUNS"); do
       berth-lo) set_mode true; h=127.0.0.1; hp=18001; ip=18201; pids=("$BERTHD_PID") ;;
       berth-host) set_mode true; h=$HOST_IP; hp=18001; ip=18201; pids=("$BERTHD_PID") ;;
       berth-always) set_mode always; h=127.0.0.1; hp=18001; ip=18201; pids=("$BERTHD_PID") ;;
-      berth-always-mt) set_mode always 0; h=127.0.0.1; hp=18001; ip=18201; pids=("$BERTHD_PID") ;;
+      berth-always-1t) set_mode always 1; h=127.0.0.1; hp=18001; ip=18201; pids=("$BERTHD_PID") ;;
       dnat) set_mode true; dnat_on; h=127.0.0.1; hp=18002; ip=18202 ;;
       docker-proxy)
         set_mode true

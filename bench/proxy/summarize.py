@@ -37,7 +37,7 @@ for (c, t, m) in rows:
         cases.append(c)
 tests = {
     "http_ka": ["rps", "cpu_pct", "cpu_us_per_req", "sys_us_per_req", "machine_busy_pct", "errors"],
-    "http_cc": ["rps", "cpu_pct", "cpu_us_per_req", "sys_us_per_req", "machine_busy_pct", "errors"],
+    "http_cc": ["rps", "cpu_pct", "cpu_us_per_req", "sys_us_per_req", "machine_busy_pct", "syn_retrans", "errors"],
     "tcp_bulk": ["gbps", "cpu_pct", "machine_busy_pct"],
     "udp": ["lost_pct", "goodput_gbps", "cpu_pct", "machine_busy_pct"],
 }

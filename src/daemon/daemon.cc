@@ -163,7 +163,7 @@ int run(const DaemonConfig& cfg) {
   // --userland-proxy=false it only holds the ports.
   proxy::Options popts;
   popts.serve = cfg.userland_proxy != "false";
-  // Proxy threads (default 1, 0 = one per CPU); a knob for measurements.
+  // Proxy threads (default 0 = one per CPU, at most 8); a knob for measurements.
   if (const char* t = std::getenv("BERTH_PROXY_THREADS")) popts.threads = std::atoi(t);
   std::tie(popts.ephemeral_first, popts.ephemeral_last) = proxy::local_port_range();
   proxy::Proxy port_proxy(popts);

@@ -155,8 +155,8 @@ TEST_F(ProxyTest, TcpSpliceEchoWithHalfClose) {
 
 // Small writes go through the copy path (recv/send); a backend that does not
 // read yet makes send fall short, the rest waits in the pipe, then the
-// direction turns to splice. Three threads: the connections are dealt to
-// all, the counters are summed.
+// direction turns to splice. Three threads: each accepts (EPOLLEXCLUSIVE),
+// the counters are summed.
 TEST_F(ProxyTest, SmallWritesSlowBackendManyThreads) {
   EchoAfterEof backend(3, 300);
   Options o;
