@@ -64,7 +64,7 @@ ip -n "$NS" link add vh0 type veth peer name vp0 netns "$PEER"
 ip -n "$NS" addr add "$HOST_IP/24" dev vh0
 ip -n "$NS" link set vh0 up
 ip -n "$PEER" link set vp0 up
-in_ns sysctl -qw net.ipv4.tcp_tw_reuse=1 net.ipv4.ip_local_port_range="1024 65000" \
+in_ns sysctl -qw net.ipv4.tcp_tw_reuse=1 net.ipv4.ip_local_port_range="30000 65000" \
   net.core.somaxconn=8192
 
 W=$T/www
