@@ -83,7 +83,7 @@ cleanup() {
     echo "demo: FAILED (exit $rc); last lines of the berthd log:" >&2
     [[ -f ${BERTHD_LOG:-} ]] && tail -n 30 "$BERTHD_LOG" >&2
   fi
-  [[ -n ${LB_PID:-} ]] && kill "$LB_PID" 2> /dev/null
+  [[ -n ${LB_PID:-} ]] && { kill "$LB_PID" 2> /dev/null || true; }
   harness_teardown
   if [[ -n ${NS:-} ]] && ip netns list | awk '{print $1}' | grep -qx "$NS"; then
     echo "demo: namespace $NS is still there" >&2

@@ -47,7 +47,7 @@ PEER="$NS-peer"
 DP_PIDS=()
 cleanup() {
   local p
-  for p in "${DP_PIDS[@]:-}"; do [[ -n $p ]] && kill "$p" 2> /dev/null; done
+  for p in "${DP_PIDS[@]:-}"; do [[ -n $p ]] && { kill "$p" 2> /dev/null || true; }; done
   ip netns del "$PEER" 2> /dev/null || true
   harness_teardown
 }
