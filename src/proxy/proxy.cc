@@ -293,20 +293,24 @@ struct Conn final : Handler {
   void close();
 };
 
-// A TCP port on one proxy thread: the listener (every thread has its own
-// descriptor of the one bound socket, registered EPOLLEXCLUSIVE, so the
-// kernel hands each connection to one thread and nothing is passed between
-// threads) and the connections this thread accepted.
+// A TCP port on one proxy thread: the listener (the one bound socket is in
+// every thread's epoll set, EPOLLEXCLUSIVE, so the kernel hands each
+// connection to one thread and nothing is passed between threads; the first
+// thread owns the descriptor) and the connections this thread accepted.
 struct TcpPort final : PortBase, Handler {
   // Without serving, the socket is only held (not watched).
-  TcpPort(Loop* l, int fd, bool serve) : loop(l), lfd(fd), watched(serve && lfd.valid()) {
+  TcpPort(Loop* l, int fd, bool owner, bool serve) : loop(l), lfd(fd), owner(owner), watched(serve && fd >= 0) {
     if (watched) {
       slot = loop->slots.add(this);
-      loop->add(lfd.get(), EPOLLIN | EPOLLEXCLUSIVE, slot, 0);
+      loop->add(lfd, EPOLLIN | EPOLLEXCLUSIVE, slot, 0);
     }
   }
+  ~TcpPort() override {
+    if (owner && lfd >= 0) ::close(lfd);
+  }
   Loop* loop;
-  UniqueFd lfd;
+  int lfd;
+  bool owner;
   bool watched;
   uint32_t slot = 0;
   uint32_t backend_ip = 0;
@@ -317,7 +321,7 @@ struct TcpPort final : PortBase, Handler {
 
   void on_event(int, uint32_t) override {
     for (int i = 0; i < kAcceptBatch && !closed; ++i) {
-      int fd = ::accept4(lfd.get(), nullptr, nullptr, SOCK_NONBLOCK | SOCK_CLOEXEC);
+      int fd = ::accept4(lfd, nullptr, nullptr, SOCK_NONBLOCK | SOCK_CLOEXEC);
       if (fd < 0) {
         if (errno == EINTR) continue;
         if (errno != EAGAIN && errno != EWOULDBLOCK) ++st.errors;
@@ -348,16 +352,17 @@ struct TcpPort final : PortBase, Handler {
     --st.active;
   }
 
+  // Every other thread's port closes before the owner's (Impl::close_key),
+  // so the descriptor is still open for their DEL.
   void close() override {
     if (closed) return;
     closed = true;
     if (watched) {
-      // Other threads hold the same socket: the registration goes only
-      // with an explicit DEL.
-      (void)::epoll_ctl(loop->ep(), EPOLL_CTL_DEL, lfd.get(), nullptr);
+      (void)::epoll_ctl(loop->ep(), EPOLL_CTL_DEL, lfd, nullptr);
       loop->slots.remove(slot);
     }
-    lfd.reset();
+    if (owner && lfd >= 0) ::close(lfd);
+    lfd = -1;
     while (conns) conns->close();
     st.active = 0;
   }
@@ -932,9 +937,10 @@ struct Proxy::Impl {
   }
 
   // Closes `key` on every thread: its listeners and the connections each
-  // accepted.
+  // accepted; the first thread (which owns the descriptors) last.
   void close_key(const std::string& key) {
-    for (auto& w : workers) {
+    for (auto it = workers.rbegin(); it != workers.rend(); ++it) {
+      auto& w = *it;
       w->call([&] {
         w->close_key(key);
         return 0;
@@ -1103,8 +1109,8 @@ void Proxy::activate(const std::string& key, std::unique_ptr<Reservation> r,
   }
   r.reset();
   auto& workers = impl_->workers;
-  auto make_tcp = [&](Worker& w, const Bound& b, int fd) {
-    auto p = std::make_unique<TcpPort>(&w.loop, fd, opts_.serve);
+  auto make_tcp = [&](Worker& w, const Bound& b, int fd, bool owner) {
+    auto p = std::make_unique<TcpPort>(&w.loop, fd, owner, opts_.serve);
     p->backend_ip = container_ip;
     p->backend_port = b.container_port;
     p->connect_timeout_ms = opts_.connect_timeout_ms;
@@ -1113,20 +1119,15 @@ void Proxy::activate(const std::string& key, std::unique_ptr<Reservation> r,
     p->st.host_port = b.host_port;
     return p;
   };
-  // The other threads' listeners first (a descriptor of their own of each
-  // TCP socket), then the first thread's, with the UDP ports.
+  // The other threads' listeners first (the same descriptors, watched by
+  // their epoll sets), then the first thread's, with the UDP ports.
   for (size_t wi = 1; wi < workers.size() && opts_.serve; ++wi) {
     Worker& w = *workers[wi];
     w.call([&] {
       auto& ports = w.by_key[key];
       for (auto& [b, fd] : items) {
         if (b.proto != IPPROTO_TCP) continue;
-        int d = ::fcntl(fd, F_DUPFD_CLOEXEC, 0);
-        if (d < 0) {
-          spdlog::warn("proxy: thread {} can't share port {}: {}", wi, b.host_port, strerror(errno));
-          continue;
-        }
-        ports.push_back(make_tcp(w, b, d));
+        ports.push_back(make_tcp(w, b, fd, false));
       }
       return 0;
     });
@@ -1147,7 +1148,7 @@ void Proxy::activate(const std::string& key, std::unique_ptr<Reservation> r,
         p->start();
         ports.push_back(std::move(p));
       } else {
-        ports.push_back(make_tcp(w0, b, fd));
+        ports.push_back(make_tcp(w0, b, fd, true));
       }
     }
     return 0;
