@@ -487,22 +487,23 @@ class Worker {
   // would mostly be a recv() that fails with EAGAIN and then a wait in epoll.
   auto let_peer_run() { return asio::post(ioc_.get_executor(), use_aw); }
 
-  // Reads more client bytes into c.buf (compacting first); false on EOF/error.
-  awaitable<bool> read_client(ClientConn& c, int64_t timeout_ms) {
+  // Makes room at the end of c.buf (compacting first); false when it is full.
+  static bool make_room(ClientConn& c) {
     if (c.beg == c.end) c.beg = c.end = 0;
     if (c.end == kBuf && c.beg > 0) {
       memmove(c.buf.get(), c.buf.get() + c.beg, c.end - c.beg);
       c.end -= c.beg;
       c.beg = 0;
     }
-    if (c.end == kBuf) co_return false;
+    return c.end < kBuf;
+  }
+
+  // Reads more client bytes into c.buf after make_room(): Asio's awaitable
+  // itself, not a coroutine of our own (a coroutine frame is a malloc).
+  // Returns how many bytes, 0 on EOF or error.
+  auto read_more(ClientConn& c, int64_t timeout_ms, error_code& ec) {
     c.deadline = now_ms() + timeout_ms;
-    error_code ec;
-    size_t n = co_await c.sock.async_read_some(asio::buffer(c.buf.get() + c.end, kBuf - c.end),
-                                               asio::redirect_error(use_aw, ec));
-    if (ec || n == 0) co_return false;
-    c.end += n;
-    co_return true;
+    return c.sock.async_read_some(asio::buffer(c.buf.get() + c.end, kBuf - c.end), asio::redirect_error(use_aw, ec));
   }
 
   awaitable<void> serve(Socket s, const Bound* b) {
@@ -538,7 +539,10 @@ class Worker {
             break;
           }
         }
-        if (!co_await read_client(c, c.idle && served > 0 ? keepalive_ms : 60000)) co_return;
+        if (!make_room(c)) co_return;
+        size_t n = co_await read_more(c, c.idle && served > 0 ? keepalive_ms : 60000, ec);
+        if (ec || n == 0) co_return;
+        c.end += n;
         c.idle = false;
       }
       c.idle = false;
@@ -771,7 +775,10 @@ class Worker {
     error_code ec;
     while (chunk ? !chunk->done() : cl_left > 0) {
       if (c.beg == c.end) {
-        if (!co_await read_client(c, timeout_ms)) co_return false;
+        if (!make_room(c)) co_return false;
+        size_t n = co_await read_more(c, timeout_ms, ec);
+        if (ec || n == 0) co_return false;
+        c.end += n;
       }
       std::string_view avail(c.buf.get() + c.beg, c.end - c.beg);
       size_t take;
