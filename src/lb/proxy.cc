@@ -232,10 +232,13 @@ struct ClientConn {
   uint16_t local_port = 0;
   std::string ip_text;
   std::string out;  // head being written
-  // The upstream's response head, here rather than in proxy()'s coroutine
-  // frame: at 2 KB it would make that frame too large for Asio's recycled
-  // frame memory and cost a malloc and free per request.
+  // Per-request state of proxy(), here rather than in its coroutine frame:
+  // Asio recycles frame memory only up to 1020 bytes; above that each
+  // request costs a malloc and a free outside glibc's per-thread cache
+  // (the response head alone is 2 KB).
   http1::Head resp;
+  http1::ChunkedScanner chunk, rchunk;  // request and response bodies
+  PickContext pc;
   int64_t deadline = 0;
   bool idle = true;  // waiting for a new request, nothing read
   UpConn* up = nullptr;
@@ -807,6 +810,56 @@ class Worker {
     return m == "GET" || m == "HEAD" || m == "PUT" || m == "DELETE" || m == "OPTIONS" || m == "TRACE";
   }
 
+  enum class Streamed { kAll, kUpstreamEnded, kClientGone };
+
+  // Relays the rest of a response body that did not come with its head (a
+  // coroutine of its own, so that proxy()'s frame, allocated per request,
+  // stays small). kUpstreamEnded: a body read until close has ended, or a
+  // chunked body was malformed; the connection is not reused.
+  awaitable<Streamed> stream_response_body(ClientConn& c, UpConn& u, const Location& loc, PeerState& p, bool chunked,
+                                           bool until_close, int64_t rleft, uint64_t& sent) {
+    http1::ChunkedScanner& rchunk = c.rchunk;
+    error_code ec;
+    for (;;) {
+      bool done = chunked ? rchunk.done() : (!until_close && rleft == 0);
+      if (done) co_return Streamed::kAll;
+      if (chunked && rchunk.error()) co_return Streamed::kUpstreamEnded;
+      u.beg = u.end = 0;
+      c.up = &u;
+      c.deadline = now_ms() + loc.read_timeout_ms;
+      size_t n = co_await u.sock.async_read_some(asio::buffer(u.buf, kBuf), asio::redirect_error(use_aw, ec));
+      c.up = nullptr;
+      if (ec || n == 0) {
+        if (!until_close) {
+          log_error("upstream prematurely closed connection while reading upstream from " + p.name);
+          co_return Streamed::kClientGone;  // the client sees a truncated body: close it
+        }
+        co_return Streamed::kUpstreamEnded;
+      }
+      u.end = n;
+      std::string_view piece(u.buf, n);
+      size_t take;
+      if (chunked) {
+        take = rchunk.feed(piece);
+        if (rchunk.error()) co_return Streamed::kClientGone;
+      } else if (until_close) {
+        take = n;
+      } else {
+        take = static_cast<size_t>(std::min<int64_t>(rleft, static_cast<int64_t>(n)));
+        rleft -= static_cast<int64_t>(take);
+      }
+      u.beg = take;
+      size_t piece_now = send_now(c.sock, {u.buf, take}, {}, ec);
+      if (!ec && piece_now < take) {
+        c.deadline = now_ms() + 60000;
+        co_await asio::async_write(c.sock, asio::buffer(u.buf + piece_now, take - piece_now),
+                                   asio::redirect_error(use_aw, ec));
+      }
+      if (ec) co_return Streamed::kClientGone;
+      sent += take;
+    }
+  }
+
   awaitable<bool> proxy(ClientConn& c, const http1::Head& req, const Location& loc, bool& close) {
     size_t ui = upstream_index(loc.upstream);
     UpstreamRt& ur = *g_.ups[ui];
@@ -828,7 +881,8 @@ class Worker {
     build_request(c, req, loc);
     // Body bytes already read, and whether the whole body is in the buffer.
     std::string_view after(c.buf.get() + c.beg + req.head_len, c.end - c.beg - req.head_len);
-    http1::ChunkedScanner chunk;
+    http1::ChunkedScanner& chunk = c.chunk;
+    chunk = {};
     int64_t cl_left = 0;
     size_t first_body;
     if (req.chunked) {
@@ -848,7 +902,8 @@ class Worker {
 
     bool may_retry_method = idempotent(req.method) || loc.next_non_idempotent;
     bool head_req = req.method == "HEAD";
-    PickContext pc;
+    PickContext& pc = c.pc;
+    pc = {};
     pc.rr = &ur.rr;
     pc.rr_backup = &ur.rr_backup;
     pc.client_ip = c.ip;
@@ -1000,7 +1055,8 @@ class Worker {
       u->beg += resp.head_len;
       // body bytes already read
       std::string_view rb(u->buf + u->beg, u->end - u->beg);
-      http1::ChunkedScanner rchunk;
+      http1::ChunkedScanner& rchunk = c.rchunk;
+      rchunk = {};
       int64_t rleft = bodiless ? 0 : (resp.chunked ? 0 : resp.content_length);
       size_t take;
       if (bodiless) {
@@ -1023,47 +1079,11 @@ class Worker {
       if (ec) co_return false;
       uint64_t sent = take;
       bool up_ok = true;
-      // stream the rest
-      for (;;) {
-        bool done = bodiless || (resp.chunked ? rchunk.done() : (!until_close && rleft == 0));
-        if (done) break;
-        if (resp.chunked && rchunk.error()) {
-          up_ok = false;
-          break;
-        }
-        u->beg = u->end = 0;
-        c.up = u.get();
-        c.deadline = now_ms() + loc.read_timeout_ms;
-        size_t n = co_await u->sock.async_read_some(asio::buffer(u->buf, kBuf), asio::redirect_error(use_aw, ec));
-        c.up = nullptr;
-        if (ec || n == 0) {
-          up_ok = false;  // a body read until close ends here; the connection is not reused
-          if (!until_close) {
-            log_error("upstream prematurely closed connection while reading upstream from " + p->name);
-            co_return false;  // the client sees a truncated body: close it
-          }
-          break;
-        }
-        u->end = n;
-        std::string_view piece(u->buf, n);
-        if (resp.chunked) {
-          take = rchunk.feed(piece);
-          if (rchunk.error()) co_return false;
-        } else if (until_close) {
-          take = n;
-        } else {
-          take = static_cast<size_t>(std::min<int64_t>(rleft, static_cast<int64_t>(n)));
-          rleft -= static_cast<int64_t>(take);
-        }
-        u->beg = take;
-        size_t piece_now = send_now(c.sock, {u->buf, take}, {}, ec);
-        if (!ec && piece_now < take) {
-          c.deadline = now_ms() + 60000;
-          co_await asio::async_write(c.sock, asio::buffer(u->buf + piece_now, take - piece_now),
-                                     asio::redirect_error(use_aw, ec));
-        }
-        if (ec) co_return false;
-        sent += take;
+      bool done = bodiless || (resp.chunked ? rchunk.done() : (!until_close && rleft == 0));
+      if (!done) {
+        Streamed st = co_await stream_response_body(c, *u, loc, *p, resp.chunked, until_close, rleft, sent);
+        if (st == Streamed::kClientGone) co_return false;
+        up_ok = st == Streamed::kAll;
       }
       add(p, kBytesOut, sent);
       p->record_success();
