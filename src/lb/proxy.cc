@@ -7,7 +7,9 @@
 #include <netinet/in.h>
 #include <netinet/tcp.h>
 #include <poll.h>
+#include <time.h>
 #include <sys/socket.h>
+#include <sys/uio.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -35,14 +37,28 @@ namespace berth::lb {
 
 namespace asio = boost::asio;
 using tcp = asio::ip::tcp;
-using asio::awaitable;
 using boost::system::error_code;
+
+// Every I/O object and coroutine names the io_context's own executor type
+// rather than asio::any_io_executor: no type-erased executor is built,
+// copied and destroyed on each asynchronous operation of the request path.
+using Exec = asio::io_context::executor_type;
+template <class T>
+using awaitable = asio::awaitable<T, Exec>;
+using Socket = asio::basic_stream_socket<tcp, Exec>;
+using Acceptor = asio::basic_socket_acceptor<tcp, Exec>;
+using Timer = asio::basic_waitable_timer<std::chrono::steady_clock, asio::wait_traits<std::chrono::steady_clock>, Exec>;
+const asio::use_awaitable_t<Exec> use_aw{};
 
 namespace {
 
+// Deadlines and fail_timeout are in milliseconds and checked by a 250 ms
+// sweep: the coarse monotonic clock (the last tick, no clock read) is enough,
+// and it is read several times per request.
 int64_t now_ms() {
-  return std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now().time_since_epoch())
-      .count();
+  timespec ts;
+  clock_gettime(CLOCK_MONOTONIC_COARSE, &ts);
+  return int64_t{ts.tv_sec} * 1000 + ts.tv_nsec / 1000000;
 }
 
 void log_error(const std::string& m) {
@@ -51,6 +67,31 @@ void log_error(const std::string& m) {
 }
 
 constexpr size_t kBuf = 16 * 1024;
+
+// One sendmsg of a then b, without waiting: the bytes the socket took (0 when
+// it is full); a real error lands in ec. A head and a small body nearly always
+// fit, and then no asynchronous operation is started at all.
+template <class S>
+size_t send_now(S& s, std::string_view a, std::string_view b, error_code& ec) {
+  iovec iov[2] = {{const_cast<char*>(a.data()), a.size()}, {const_cast<char*>(b.data()), b.size()}};
+  msghdr m{};
+  m.msg_iov = iov;
+  m.msg_iovlen = b.empty() ? 1 : 2;
+  for (;;) {
+    ssize_t n = ::sendmsg(s.native_handle(), &m, MSG_NOSIGNAL | MSG_DONTWAIT);
+    if (n >= 0) return static_cast<size_t>(n);
+    if (errno == EINTR) continue;
+    if (errno != EAGAIN && errno != EWOULDBLOCK) ec.assign(errno, asio::error::get_system_category());
+    return 0;
+  }
+}
+
+// What send_now left of a then b after n bytes.
+std::array<asio::const_buffer, 2> unsent(std::string_view a, std::string_view b, size_t n) {
+  if (n < a.size()) return {asio::buffer(a.data() + n, a.size() - n), asio::buffer(b.data(), b.size())};
+  n -= a.size();
+  return {asio::buffer(b.data() + n, b.size() - n), asio::const_buffer()};
+}
 
 }  // namespace
 
@@ -175,7 +216,7 @@ class Generation {
 
 struct UpConn {
   explicit UpConn(asio::io_context& io) : sock(io) {}
-  tcp::socket sock;
+  Socket sock;
   PeerState* peer = nullptr;
   bool connecting = false;  // async_connect in progress
   char buf[kBuf];
@@ -183,14 +224,21 @@ struct UpConn {
 };
 
 struct ClientConn {
-  explicit ClientConn(tcp::socket s) : sock(std::move(s)) {}
-  tcp::socket sock;
+  explicit ClientConn(Socket s) : sock(std::move(s)) {}
+  Socket sock;
   std::unique_ptr<char[]> buf{new char[kBuf]};
   size_t beg = 0, end = 0;
   uint32_t ip = 0;
   uint16_t local_port = 0;
   std::string ip_text;
   std::string out;  // head being written
+  // Per-request state of proxy(), here rather than in its coroutine frame:
+  // Asio recycles frame memory only up to 1020 bytes; above that each
+  // request costs a malloc and a free outside glibc's per-thread cache
+  // (the response head alone is 2 KB).
+  http1::Head resp;
+  http1::ChunkedScanner chunk, rchunk;  // request and response bodies
+  PickContext pc;
   int64_t deadline = 0;
   bool idle = true;  // waiting for a new request, nothing read
   UpConn* up = nullptr;
@@ -211,13 +259,17 @@ class Worker {
     return id < kMaxStats ? stats_[id].v[k].load(std::memory_order_relaxed) : 0;
   }
 
-  Worker(Generation& g, int index) : g_(g), index_(index), ioc_(1), sweep_(ioc_) {
+  // Each socket is only ever touched by this worker's thread: the reactor's
+  // per-descriptor locking is switched off (the scheduler keeps its lock for
+  // drain()'s post and stop() from the main thread).
+  Worker(Generation& g, int index)
+      : g_(g), index_(index), ioc_(BOOST_ASIO_CONCURRENCY_HINT_UNSAFE_IO), sweep_(ioc_) {
     rng_ = std::random_device{}() | (uint64_t{std::random_device{}()} << 32) | 1;
     current_.resize(g.ups.size());
   }
 
   struct Bound {
-    std::unique_ptr<tcp::acceptor> acc;
+    std::unique_ptr<Acceptor> acc;
     std::vector<const Server*> servers;
   };
 
@@ -233,7 +285,7 @@ class Worker {
           if (!fd) return fd.error();
           bound_.push_back({l.addr, l.port, {}});
           b = &bound_.back().b;
-          b->acc = std::make_unique<tcp::acceptor>(ioc_, tcp::v4(), *fd);
+          b->acc = std::make_unique<Acceptor>(ioc_, tcp::v4(), *fd);
         }
         if (l.default_server)
           b->servers.insert(b->servers.begin(), &s);
@@ -321,12 +373,12 @@ class Worker {
   awaitable<void> accept_loop(Bound& b) {
     for (;;) {
       error_code ec;
-      tcp::socket s = co_await b.acc->async_accept(asio::redirect_error(asio::use_awaitable, ec));
+      Socket s = co_await b.acc->async_accept(asio::redirect_error(use_aw, ec));
       if (ec) {
         if (ec == asio::error::operation_aborted || !b.acc->is_open()) co_return;
         if (ec == asio::error::no_descriptors) {
-          asio::steady_timer t(ioc_, std::chrono::milliseconds(50));
-          co_await t.async_wait(asio::redirect_error(asio::use_awaitable, ec));
+          Timer t(ioc_, std::chrono::milliseconds(50));
+          co_await t.async_wait(asio::redirect_error(use_aw, ec));
         }
         continue;
       }
@@ -421,7 +473,7 @@ class Worker {
     c.out += close ? "\r\nConnection: close\r\n\r\n" : "\r\n\r\n";
     if (!head_only) c.out += body;
     error_code ec;
-    co_await asio::async_write(c.sock, asio::buffer(c.out), asio::redirect_error(asio::use_awaitable, ec));
+    co_await asio::async_write(c.sock, asio::buffer(c.out), asio::redirect_error(use_aw, ec));
     co_return !ec;
   }
 
@@ -432,25 +484,32 @@ class Worker {
     co_return co_await respond(c, code, body, "text/html", true);
   }
 
-  // Reads more client bytes into c.buf (compacting first); false on EOF/error.
-  awaitable<bool> read_client(ClientConn& c, int64_t timeout_ms) {
+  // Before reading what a peer will send in answer to what we just sent: let
+  // the other ready connections go first. By then the answer has mostly
+  // arrived and Asio's speculative read gets it at once; read at once it
+  // would mostly be a recv() that fails with EAGAIN and then a wait in epoll.
+  auto let_peer_run() { return asio::post(ioc_.get_executor(), use_aw); }
+
+  // Makes room at the end of c.buf (compacting first); false when it is full.
+  static bool make_room(ClientConn& c) {
     if (c.beg == c.end) c.beg = c.end = 0;
     if (c.end == kBuf && c.beg > 0) {
       memmove(c.buf.get(), c.buf.get() + c.beg, c.end - c.beg);
       c.end -= c.beg;
       c.beg = 0;
     }
-    if (c.end == kBuf) co_return false;
-    c.deadline = now_ms() + timeout_ms;
-    error_code ec;
-    size_t n = co_await c.sock.async_read_some(asio::buffer(c.buf.get() + c.end, kBuf - c.end),
-                                               asio::redirect_error(asio::use_awaitable, ec));
-    if (ec || n == 0) co_return false;
-    c.end += n;
-    co_return true;
+    return c.end < kBuf;
   }
 
-  awaitable<void> serve(tcp::socket s, const Bound* b) {
+  // Reads more client bytes into c.buf after make_room(): Asio's awaitable
+  // itself, not a coroutine of our own (a coroutine frame is a malloc).
+  // Returns how many bytes, 0 on EOF or error.
+  auto read_more(ClientConn& c, int64_t timeout_ms, error_code& ec) {
+    c.deadline = now_ms() + timeout_ms;
+    return c.sock.async_read_some(asio::buffer(c.buf.get() + c.end, kBuf - c.end), asio::redirect_error(use_aw, ec));
+  }
+
+  awaitable<void> serve(Socket s, const Bound* b) {
     ClientConn c(std::move(s));
     link(&c);
     struct Unlink {
@@ -472,6 +531,7 @@ class Worker {
     for (;;) {
       // ---- request head
       c.idle = (c.beg == c.end);
+      if (c.idle && served > 0) co_await let_peer_run();
       http1::Parse r = http1::Parse::kIncomplete;
       for (;;) {
         if (c.end > c.beg) {
@@ -482,7 +542,10 @@ class Worker {
             break;
           }
         }
-        if (!co_await read_client(c, c.idle && served > 0 ? keepalive_ms : 60000)) co_return;
+        if (!make_room(c)) co_return;
+        size_t n = co_await read_more(c, c.idle && served > 0 ? keepalive_ms : 60000, ec);
+        if (ec || n == 0) co_return;
+        c.end += n;
         c.idle = false;
       }
       c.idle = false;
@@ -699,7 +762,7 @@ class Worker {
     c.deadline = now_ms() + loc.connect_timeout_ms;
     tcp::endpoint ep(asio::ip::address_v4(p->addr), p->port);
     u->connecting = true;
-    co_await u->sock.async_connect(ep, asio::redirect_error(asio::use_awaitable, ec));
+    co_await u->sock.async_connect(ep, asio::redirect_error(use_aw, ec));
     u->connecting = false;
     c.up = nullptr;
     if (!ec) {
@@ -715,7 +778,10 @@ class Worker {
     error_code ec;
     while (chunk ? !chunk->done() : cl_left > 0) {
       if (c.beg == c.end) {
-        if (!co_await read_client(c, timeout_ms)) co_return false;
+        if (!make_room(c)) co_return false;
+        size_t n = co_await read_more(c, timeout_ms, ec);
+        if (ec || n == 0) co_return false;
+        c.end += n;
       }
       std::string_view avail(c.buf.get() + c.beg, c.end - c.beg);
       size_t take;
@@ -726,10 +792,14 @@ class Worker {
         take = static_cast<size_t>(std::min<int64_t>(cl_left, static_cast<int64_t>(avail.size())));
         cl_left -= static_cast<int64_t>(take);
       }
-      c.up = &u;
-      c.deadline = now_ms() + timeout_ms;
-      co_await asio::async_write(u.sock, asio::buffer(avail.data(), take), asio::redirect_error(asio::use_awaitable, ec));
-      c.up = nullptr;
+      size_t piece_now = send_now(u.sock, {avail.data(), take}, {}, ec);
+      if (!ec && piece_now < take) {
+        c.up = &u;
+        c.deadline = now_ms() + timeout_ms;
+        co_await asio::async_write(u.sock, asio::buffer(avail.data() + piece_now, take - piece_now),
+                                   asio::redirect_error(use_aw, ec));
+        c.up = nullptr;
+      }
       if (ec) co_return false;
       c.beg += take;
     }
@@ -738,6 +808,56 @@ class Worker {
 
   static bool idempotent(std::string_view m) {
     return m == "GET" || m == "HEAD" || m == "PUT" || m == "DELETE" || m == "OPTIONS" || m == "TRACE";
+  }
+
+  enum class Streamed { kAll, kUpstreamEnded, kClientGone };
+
+  // Relays the rest of a response body that did not come with its head (a
+  // coroutine of its own, so that proxy()'s frame, allocated per request,
+  // stays small). kUpstreamEnded: a body read until close has ended, or a
+  // chunked body was malformed; the connection is not reused.
+  awaitable<Streamed> stream_response_body(ClientConn& c, UpConn& u, const Location& loc, PeerState& p, bool chunked,
+                                           bool until_close, int64_t rleft, uint64_t& sent) {
+    http1::ChunkedScanner& rchunk = c.rchunk;
+    error_code ec;
+    for (;;) {
+      bool done = chunked ? rchunk.done() : (!until_close && rleft == 0);
+      if (done) co_return Streamed::kAll;
+      if (chunked && rchunk.error()) co_return Streamed::kUpstreamEnded;
+      u.beg = u.end = 0;
+      c.up = &u;
+      c.deadline = now_ms() + loc.read_timeout_ms;
+      size_t n = co_await u.sock.async_read_some(asio::buffer(u.buf, kBuf), asio::redirect_error(use_aw, ec));
+      c.up = nullptr;
+      if (ec || n == 0) {
+        if (!until_close) {
+          log_error("upstream prematurely closed connection while reading upstream from " + p.name);
+          co_return Streamed::kClientGone;  // the client sees a truncated body: close it
+        }
+        co_return Streamed::kUpstreamEnded;
+      }
+      u.end = n;
+      std::string_view piece(u.buf, n);
+      size_t take;
+      if (chunked) {
+        take = rchunk.feed(piece);
+        if (rchunk.error()) co_return Streamed::kClientGone;
+      } else if (until_close) {
+        take = n;
+      } else {
+        take = static_cast<size_t>(std::min<int64_t>(rleft, static_cast<int64_t>(n)));
+        rleft -= static_cast<int64_t>(take);
+      }
+      u.beg = take;
+      size_t piece_now = send_now(c.sock, {u.buf, take}, {}, ec);
+      if (!ec && piece_now < take) {
+        c.deadline = now_ms() + 60000;
+        co_await asio::async_write(c.sock, asio::buffer(u.buf + piece_now, take - piece_now),
+                                   asio::redirect_error(use_aw, ec));
+      }
+      if (ec) co_return Streamed::kClientGone;
+      sent += take;
+    }
   }
 
   awaitable<bool> proxy(ClientConn& c, const http1::Head& req, const Location& loc, bool& close) {
@@ -755,13 +875,14 @@ class Worker {
       static constexpr std::string_view k100 = "HTTP/1.1 100 Continue\r\n\r\n";
       error_code ec;
       co_await asio::async_write(c.sock, asio::buffer(k100.data(), k100.size()),
-                                 asio::redirect_error(asio::use_awaitable, ec));
+                                 asio::redirect_error(use_aw, ec));
       if (ec) co_return false;
     }
     build_request(c, req, loc);
     // Body bytes already read, and whether the whole body is in the buffer.
     std::string_view after(c.buf.get() + c.beg + req.head_len, c.end - c.beg - req.head_len);
-    http1::ChunkedScanner chunk;
+    http1::ChunkedScanner& chunk = c.chunk;
+    chunk = {};
     int64_t cl_left = 0;
     size_t first_body;
     if (req.chunked) {
@@ -781,7 +902,8 @@ class Worker {
 
     bool may_retry_method = idempotent(req.method) || loc.next_non_idempotent;
     bool head_req = req.method == "HEAD";
-    PickContext pc;
+    PickContext& pc = c.pc;
+    pc = {};
     pc.rr = &ur.rr;
     pc.rr_backup = &ur.rr_backup;
     pc.client_ip = c.ip;
@@ -828,8 +950,12 @@ class Worker {
       // ---- send head + buffered body
       c.up = u.get();
       c.deadline = now_ms() + loc.read_timeout_ms;
-      std::array<asio::const_buffer, 2> bufs{asio::buffer(c.out), asio::buffer(body0, first_body)};
-      co_await asio::async_write(u->sock, bufs, asio::redirect_error(asio::use_awaitable, ec));
+      std::string_view head_out = c.out, body_out{body0, first_body};
+      size_t sent_now = send_now(u->sock, head_out, body_out, ec);
+      if (!ec && sent_now < head_out.size() + body_out.size())
+        co_await asio::async_write(u->sock, unsent(head_out, body_out, sent_now), asio::redirect_error(use_aw, ec));
+      else if (!ec)
+        co_await let_peer_run();
       c.up = nullptr;
       bool sent_all = !ec;
       if (sent_all && !whole) {
@@ -844,7 +970,7 @@ class Worker {
         }
       }
       // ---- response head
-      http1::Head resp;
+      http1::Head& resp = c.resp;
       http1::Parse pr = http1::Parse::kIncomplete;
       bool got_any = false;
       while (sent_all) {
@@ -868,7 +994,7 @@ class Worker {
         c.up = u.get();
         c.deadline = now_ms() + loc.read_timeout_ms;
         size_t n = co_await u->sock.async_read_some(asio::buffer(u->buf + u->end, kBuf - u->end),
-                                                    asio::redirect_error(asio::use_awaitable, ec));
+                                                    asio::redirect_error(use_aw, ec));
         c.up = nullptr;
         if (ec || n == 0) {
           if (!ec) ec = asio::error::eof;
@@ -929,7 +1055,8 @@ class Worker {
       u->beg += resp.head_len;
       // body bytes already read
       std::string_view rb(u->buf + u->beg, u->end - u->beg);
-      http1::ChunkedScanner rchunk;
+      http1::ChunkedScanner& rchunk = c.rchunk;
+      rchunk = {};
       int64_t rleft = bodiless ? 0 : (resp.chunked ? 0 : resp.content_length);
       size_t take;
       if (bodiless) {
@@ -943,49 +1070,20 @@ class Worker {
         rleft -= static_cast<int64_t>(take);
       }
       u->beg += take;
-      std::array<asio::const_buffer, 2> out{asio::buffer(o), asio::buffer(rb.data(), take)};
-      c.deadline = now_ms() + 60000;
-      co_await asio::async_write(c.sock, out, asio::redirect_error(asio::use_awaitable, ec));
+      std::string_view body_in{rb.data(), take};
+      size_t out_now = send_now(c.sock, o, body_in, ec);
+      if (!ec && out_now < o.size() + take) {
+        c.deadline = now_ms() + 60000;
+        co_await asio::async_write(c.sock, unsent(o, body_in, out_now), asio::redirect_error(use_aw, ec));
+      }
       if (ec) co_return false;
       uint64_t sent = take;
       bool up_ok = true;
-      // stream the rest
-      for (;;) {
-        bool done = bodiless || (resp.chunked ? rchunk.done() : (!until_close && rleft == 0));
-        if (done) break;
-        if (resp.chunked && rchunk.error()) {
-          up_ok = false;
-          break;
-        }
-        u->beg = u->end = 0;
-        c.up = u.get();
-        c.deadline = now_ms() + loc.read_timeout_ms;
-        size_t n = co_await u->sock.async_read_some(asio::buffer(u->buf, kBuf), asio::redirect_error(asio::use_awaitable, ec));
-        c.up = nullptr;
-        if (ec || n == 0) {
-          up_ok = false;  // a body read until close ends here; the connection is not reused
-          if (!until_close) {
-            log_error("upstream prematurely closed connection while reading upstream from " + p->name);
-            co_return false;  // the client sees a truncated body: close it
-          }
-          break;
-        }
-        u->end = n;
-        std::string_view piece(u->buf, n);
-        if (resp.chunked) {
-          take = rchunk.feed(piece);
-          if (rchunk.error()) co_return false;
-        } else if (until_close) {
-          take = n;
-        } else {
-          take = static_cast<size_t>(std::min<int64_t>(rleft, static_cast<int64_t>(n)));
-          rleft -= static_cast<int64_t>(take);
-        }
-        u->beg = take;
-        c.deadline = now_ms() + 60000;
-        co_await asio::async_write(c.sock, asio::buffer(u->buf, take), asio::redirect_error(asio::use_awaitable, ec));
-        if (ec) co_return false;
-        sent += take;
+      bool done = bodiless || (resp.chunked ? rchunk.done() : (!until_close && rleft == 0));
+      if (!done) {
+        Streamed st = co_await stream_response_body(c, *u, loc, *p, resp.chunked, until_close, rleft, sent);
+        if (st == Streamed::kClientGone) co_return false;
+        up_ok = st == Streamed::kAll;
       }
       add(p, kBytesOut, sent);
       p->record_success();
@@ -1011,7 +1109,7 @@ class Worker {
   bool draining_ = false;
   bool dying_ = false;
   asio::io_context ioc_;
-  asio::steady_timer sweep_;
+  Timer sweep_;
   std::vector<BoundAt> bound_;
   std::thread thread_;
   std::vector<std::vector<std::unique_ptr<UpConn>>> pool_;
