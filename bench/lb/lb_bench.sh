@@ -37,9 +37,10 @@ chmod 755 "$W"
 PIDS=()
 LBPID=
 cleanup() {
-  [[ -n $LBPID ]] && kill -9 "$LBPID" 2> /dev/null
+  # A process already gone must not stop the cleanup (set -e).
+  [[ -n $LBPID ]] && { kill -9 "$LBPID" 2> /dev/null || true; }
   local p
-  for p in "${PIDS[@]}"; do kill -9 "$p" 2> /dev/null; done
+  for p in "${PIDS[@]}"; do kill -9 "$p" 2> /dev/null || true; done
   sleep 0.2
   ip netns del "$NS" 2> /dev/null || true
   [[ ${KEEP:-0} == 1 ]] || rm -rf "$W"

@@ -93,6 +93,7 @@ berthd_start
 docker28 run -d --name be -p 18001:80 -p 18201:5201 -p 18201:5201/udp host \
   sh -c "sysctl -qw net.core.somaxconn=8192 net.ipv4.tcp_tw_reuse=1; iperf3 -s -p 5201 > /dev/null 2>&1 & exec nginx -c $T/nginx-be.conf" > /dev/null
 BE=$(ctr_ip be bridge)
+BE_PID=$(docker28 inspect -f '{{.State.Pid}}' be)
 for i in $(seq 1 50); do in_ns curl -sf -o /dev/null "http://$BE/small.html" && break; sleep 0.1; done
 for i in $(seq 1 50); do in_ns bash -c "echo > /dev/tcp/$BE/5201" 2> /dev/null && break; sleep 0.1; done
 
@@ -168,7 +169,10 @@ measure() {
   # The namespace's TCP counters around each test: SYN retransmits show the
   # 1 s stalls of new connections (STATS=1 also keeps conntrack's counters).
   in_ns nstat -az > "$out.nstat0"
-  [[ ${STATS:-0} == 1 ]] && { in_ns conntrack -S > "$out.ct0" 2> /dev/null || true; }
+  if [[ ${STATS:-0} == 1 ]]; then
+    in_ns conntrack -S > "$out.ct0" 2> /dev/null || true
+    nsenter -t "$BE_PID" -n nstat -az > "$out.ctr0"
+  fi
   case $t in
     http_ka) in_ns wrk -t2 -c64 -d"${DUR}s" "http://$h:$hp/small.html" > "$out" 2>&1 ;;
     http_cc) in_ns wrk -t2 -c64 -d"${DUR}s" -H 'Connection: close' "http://$h:$hp/small.html" > "$out" 2>&1 ;;
@@ -178,7 +182,11 @@ measure() {
   local cpu="" sys=""
   m1=$(machine_ticks)
   in_ns nstat -az > "$out.nstat1"
-  [[ ${STATS:-0} == 1 ]] && { in_ns conntrack -S > "$out.ct1" 2> /dev/null || true; }
+  if [[ ${STATS:-0} == 1 ]]; then  # and the container's counters (the server side)
+    in_ns conntrack -S > "$out.ct1" 2> /dev/null || true
+    nsenter -t "$BE_PID" -n nstat -az > "$out.ctr1"
+    awk 'NR == FNR {a[$1] = $2; next} $2 - a[$1] != 0 {print $1, $2 - a[$1]}' "$out.ctr0" "$out.ctr1" > "$out.ctr.nstat"
+  fi
   awk 'NR == FNR {a[$1] = $2; next} $2 - a[$1] != 0 {print $1, $2 - a[$1]}' "$out.nstat0" "$out.nstat1" > "$out.nstat"
   rec "$c" "$t" syn_retrans "$(awk '$1 == "TcpExtTCPSynRetrans" {v = $2} END {print v + 0}' "$out.nstat")" "$run"
   # How busy the whole machine was (every process, softirq included): on 2
