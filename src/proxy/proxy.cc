@@ -626,9 +626,13 @@ void Conn::run(Pump& p) {
       n = ::recv(src, buf, kCopyBuf, MSG_DONTWAIT);
       if (n > 0) {
         const auto got = static_cast<size_t>(n);
+        // A short read after the peer's FIN is the last data: MSG_MORE holds
+        // it for the FIN that follows at once, so both leave in one segment
+        // (one wake-up of the receiver instead of two).
+        const int more = p.hup && got < kCopyBuf ? MSG_MORE : 0;
         size_t sent = 0;
         for (;;) {
-          ssize_t m = ::send(dst, buf + sent, got - sent, MSG_DONTWAIT | MSG_NOSIGNAL);
+          ssize_t m = ::send(dst, buf + sent, got - sent, MSG_DONTWAIT | MSG_NOSIGNAL | more);
           if (m > 0) {
             sent += static_cast<size_t>(m);
             if (sent < got) continue;
