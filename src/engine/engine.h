@@ -303,6 +303,7 @@ class Engine {
   // with the exited record: true when a restart is scheduled (the record is
   // then "restarting" with RestartCount + 1).
   bool decide_restart_locked(store::ContainerRecord& c, int64_t ran_nanos);
+  RestartInput restart_input_locked(const store::ContainerRecord& c, const ContainerSpec& spec);
   void schedule_restart(const std::string& id, int delay_ms);
   void restart_loop();
   void restart_due(const std::string& id);

@@ -67,16 +67,24 @@ bool should_restart(const RestartInput& in, int& delay_ms) {
   return false;
 }
 
-bool Engine::decide_restart_locked(store::ContainerRecord& c, int64_t ran_nanos) {
-  auto spec = spec_of(c);
-  if (!spec || spec->restart_policy.empty() || spec->restart_policy == "no") return false;
+// What should_restart needs of a container after an exit (the manual-stop
+// flag from the store).
+RestartInput Engine::restart_input_locked(const store::ContainerRecord& c,
+                                          const ContainerSpec& spec) {
   auto manual = store_.manually_stopped(c.id);
   RestartInput in;
-  in.policy = spec->restart_policy;
-  in.max_retries = spec->restart_max;
+  in.policy = spec.restart_policy;
+  in.max_retries = spec.restart_max;
   in.exit_code = c.exit_code;
   in.restart_count = c.restart_count;
   in.manually_stopped = manual.ok() && *manual;
+  return in;
+}
+
+bool Engine::decide_restart_locked(store::ContainerRecord& c, int64_t ran_nanos) {
+  auto spec = spec_of(c);
+  if (!spec || spec->restart_policy.empty() || spec->restart_policy == "no") return false;
+  RestartInput in = restart_input_locked(c, *spec);
   in.ran_nanos = ran_nanos;
   int delay = 0;
   bool restart = false;
@@ -193,15 +201,8 @@ void Engine::start_restart_policies() {
       }
       auto spec = spec_of(c);
       if (!spec) continue;
-      auto manual = store_.manually_stopped(c.id);
-      RestartInput in;
-      in.policy = spec->restart_policy;
-      in.max_retries = spec->restart_max;
-      in.exit_code = c.exit_code;
-      in.restart_count = c.restart_count;
-      in.manually_stopped = manual.ok() && *manual;
       int unused_delay = 0;
-      const bool restart = should_restart(in, unused_delay);
+      const bool restart = should_restart(restart_input_locked(c, *spec), unused_delay);
       const std::string& p = spec->restart_policy;
       if (!restart) {
         if (c.status == "restarting") {
