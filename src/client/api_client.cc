@@ -388,12 +388,20 @@ Result<std::string> ApiClient::api_version() {
   return version_;
 }
 
-Result<Response> ApiClient::versioned(std::string_view method, std::string_view path,
-                                      std::string_view query, const ojson* body) {
+// "/v<negotiated version><path>[?query]".
+Result<std::string> ApiClient::target_of(std::string_view path, std::string_view query) {
   auto version = api_version();
   if (!version.ok()) return version.error();
   std::string target = "/v" + *version + std::string(path);
   if (!query.empty()) target += "?" + std::string(query);
+  return target;
+}
+
+Result<Response> ApiClient::versioned(std::string_view method, std::string_view path,
+                                      std::string_view query, const ojson* body) {
+  auto versioned_target = target_of(path, query);
+  if (!versioned_target.ok()) return versioned_target.error();
+  const std::string& target = *versioned_target;
   std::optional<std::string> payload;
   if (body != nullptr) payload = go_json(*body);
   auto r = roundtrip(method, target, payload);
@@ -503,23 +511,31 @@ Result<std::unique_ptr<ResponseStream>> ApiClient::read_stream_head(
   return s;
 }
 
+// A new stream connected to the daemon's socket.
+Result<std::unique_ptr<ResponseStream>> ApiClient::open_stream() {
+  std::unique_ptr<ResponseStream> s(new ResponseStream());
+  s->impl_->url = endpoint_.url;
+  boost::system::error_code ec;
+  s->impl_->socket.connect(asio::local::stream_protocol::endpoint(endpoint_.socket_path), ec);
+  if (ec) return connect_error(ec.value());
+  return s;
+}
+
 Result<std::unique_ptr<ResponseStream>> ApiClient::stream(std::string_view method,
                                                           std::string_view path,
                                                           std::string_view query, const ojson* body,
                                                           const Headers& extra_headers) {
-  auto version = api_version();
-  if (!version.ok()) return version.error();
-  std::string target = "/v" + *version + std::string(path);
-  if (!query.empty()) target += "?" + std::string(query);
+  auto versioned_target = target_of(path, query);
+  if (!versioned_target.ok()) return versioned_target.error();
+  const std::string& target = *versioned_target;
   http::verb verb = http::string_to_verb(beast::string_view(method.data(), method.size()));
   if (verb == http::verb::unknown) return invalid_argument("unknown method " + std::string(method));
 
-  std::unique_ptr<ResponseStream> s(new ResponseStream());
+  auto opened = open_stream();
+  if (!opened.ok()) return opened.error();
+  std::unique_ptr<ResponseStream> s = std::move(*opened);
   ResponseStream::Impl& impl = *s->impl_;
-  impl.url = endpoint_.url;
   boost::system::error_code ec;
-  impl.socket.connect(asio::local::stream_protocol::endpoint(endpoint_.socket_path), ec);
-  if (ec) return connect_error(ec.value());
 
   http::request<http::string_body> req{verb, target, 11};
   req.set(http::field::host, "api.moby.localhost");
@@ -541,16 +557,14 @@ Result<std::unique_ptr<ResponseStream>> ApiClient::upload(std::string_view path,
                                                           std::string_view query, int fd,
                                                           std::string_view content_type,
                                                           const std::function<void(uint64_t)>& progress) {
-  auto version = api_version();
-  if (!version.ok()) return version.error();
-  std::string target = "/v" + *version + std::string(path);
-  if (!query.empty()) target += "?" + std::string(query);
-  std::unique_ptr<ResponseStream> s(new ResponseStream());
+  auto versioned_target = target_of(path, query);
+  if (!versioned_target.ok()) return versioned_target.error();
+  const std::string& target = *versioned_target;
+  auto opened = open_stream();
+  if (!opened.ok()) return opened.error();
+  std::unique_ptr<ResponseStream> s = std::move(*opened);
   ResponseStream::Impl& impl = *s->impl_;
-  impl.url = endpoint_.url;
   boost::system::error_code ec;
-  impl.socket.connect(asio::local::stream_protocol::endpoint(endpoint_.socket_path), ec);
-  if (ec) return connect_error(ec.value());
   std::string head = "POST " + target + " HTTP/1.1\r\nHost: api.moby.localhost\r\nUser-Agent: " +
                      std::string(kUserAgent) + "\r\nContent-Type: " + std::string(content_type) +
                      "\r\nTransfer-Encoding: chunked\r\n\r\n";
@@ -621,10 +635,9 @@ void HijackedConnection::close() { ::shutdown(fd_, SHUT_RDWR); }
 
 Result<std::unique_ptr<HijackedConnection>> ApiClient::hijack(std::string_view path,
                                                               std::string_view query) {
-  auto version = api_version();
-  if (!version.ok()) return version.error();
-  std::string target = "/v" + *version + std::string(path);
-  if (!query.empty()) target += "?" + std::string(query);
+  auto versioned_target = target_of(path, query);
+  if (!versioned_target.ok()) return versioned_target.error();
+  const std::string& target = *versioned_target;
   int fd = ::socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
   if (fd < 0) return connect_error(errno);
   sockaddr_un addr{};

@@ -202,6 +202,8 @@ class ApiClient {
   Result<Response> versioned(std::string_view method, std::string_view path, std::string_view query,
                              const nlohmann::ordered_json* body);
   Error connect_error(int err) const;
+  Result<std::string> target_of(std::string_view path, std::string_view query);
+  Result<std::unique_ptr<ResponseStream>> open_stream();
   // After the request went out: reads the response head into `s`; an error
   // status becomes an Error with the daemon's message.
   Result<std::unique_ptr<ResponseStream>> read_stream_head(std::unique_ptr<ResponseStream> s,
