@@ -113,6 +113,38 @@ std::unique_ptr<Reservation> reserve_ok(Proxy& p, int proto, int port = 0) {
   return r.ok() ? std::move(*r) : nullptr;
 }
 
+// One connection through the proxy: writes `data` in `chunk`-byte writes
+// (`pause_us` between them), half-closes, and returns all it read back.
+std::string echo_through(int port, const std::string& data, size_t chunk, int pause_us) {
+  int c = connect_to(port);
+  std::thread writer([&] {
+    for (size_t off = 0; off < data.size();) {
+      ssize_t n = ::write(c, data.data() + off, std::min(data.size() - off, chunk));
+      ASSERT_GT(n, 0);
+      off += static_cast<size_t>(n);
+      if (pause_us > 0) ::usleep(static_cast<useconds_t>(pause_us));
+    }
+    ::shutdown(c, SHUT_WR);
+  });
+  std::string got;
+  char buf[65536];
+  ssize_t n;
+  while ((n = ::read(c, buf, sizeof buf)) > 0) got.append(buf, static_cast<size_t>(n));
+  writer.join();
+  ::close(c);
+  return got;
+}
+
+// One port's counters after `conns` echoes of `size` bytes each, without error.
+void expect_counters(Proxy& p, uint64_t conns, size_t size) {
+  auto st = p.stats();
+  ASSERT_EQ(st.size(), 1u);
+  EXPECT_EQ(st[0].connections, conns);
+  EXPECT_EQ(st[0].bytes_in, conns * size);
+  EXPECT_EQ(st[0].bytes_out, conns * size);
+  EXPECT_EQ(st[0].errors, 0u);
+}
+
 TEST_F(ProxyTest, TcpSpliceEchoWithHalfClose) {
   EchoAfterEof backend(2);
   Proxy p(Options{});
@@ -126,31 +158,11 @@ TEST_F(ProxyTest, TcpSpliceEchoWithHalfClose) {
   std::string data(8 << 20, '\0');
   for (size_t i = 0; i < data.size(); ++i) data[i] = static_cast<char>(i * 131 + (i >> 12));
   for (int round = 0; round < 2; ++round) {
-    int c = connect_to(hp);
-    std::thread writer([&] {
-      size_t off = 0;
-      while (off < data.size()) {
-        ssize_t n = ::write(c, data.data() + off, std::min<size_t>(data.size() - off, 1 << 20));
-        ASSERT_GT(n, 0);
-        off += static_cast<size_t>(n);
-      }
-      ::shutdown(c, SHUT_WR);
-    });
-    std::string got;
-    char buf[65536];
-    ssize_t n;
-    while ((n = ::read(c, buf, sizeof buf)) > 0) got.append(buf, static_cast<size_t>(n));
-    writer.join();
-    ::close(c);
+    std::string got = echo_through(hp, data, 1 << 20, 0);
     ASSERT_EQ(got.size(), data.size());
     EXPECT_TRUE(got == data);
   }
-  auto st = p.stats();
-  ASSERT_EQ(st.size(), 1u);
-  EXPECT_EQ(st[0].connections, 2u);
-  EXPECT_EQ(st[0].bytes_in, 2 * data.size());
-  EXPECT_EQ(st[0].bytes_out, 2 * data.size());
-  EXPECT_EQ(st[0].errors, 0u);
+  expect_counters(p, 2, data.size());
 }
 
 // Small writes go through the copy path (recv/send); a backend that does not
@@ -169,31 +181,12 @@ TEST_F(ProxyTest, SmallWritesSlowBackendManyThreads) {
   std::string data(6 << 20, '\0');
   for (size_t i = 0; i < data.size(); ++i) data[i] = static_cast<char>(i * 7 + (i >> 10));
   for (int round = 0; round < 3; ++round) {
-    int c = connect_to(hp);
-    std::thread writer([&] {
-      for (size_t off = 0; off < data.size();) {
-        ssize_t n = ::write(c, data.data() + off, std::min<size_t>(data.size() - off, 1000));
-        ASSERT_GT(n, 0);
-        off += static_cast<size_t>(n);
-        ::usleep(10);  // paced: the proxy's reads stay small
-      }
-      ::shutdown(c, SHUT_WR);
-    });
-    std::string got;
-    char buf[4096];
-    ssize_t n;
-    while ((n = ::read(c, buf, sizeof buf)) > 0) got.append(buf, static_cast<size_t>(n));
-    writer.join();
-    ::close(c);
+    // Paced 1,000-byte writes: the proxy's reads stay small.
+    std::string got = echo_through(hp, data, 1000, 10);
     ASSERT_EQ(got.size(), data.size());
     EXPECT_TRUE(got == data);
   }
-  auto st = p.stats();
-  ASSERT_EQ(st.size(), 1u);
-  EXPECT_EQ(st[0].connections, 3u);
-  EXPECT_EQ(st[0].bytes_in, 3 * data.size());
-  EXPECT_EQ(st[0].bytes_out, 3 * data.size());
-  EXPECT_EQ(st[0].errors, 0u);
+  expect_counters(p, 3, data.size());
   p.release("c1");
   EXPECT_EQ(p.port_count(), 0u);
   EXPECT_TRUE(p.stats().empty());

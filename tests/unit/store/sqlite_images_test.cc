@@ -5,23 +5,13 @@
 #include <filesystem>
 
 #include "store/store.h"
+#include "temp_store.h"
 
 namespace berth::store {
 namespace {
 
-class ImageStoreTest : public ::testing::Test {
+class ImageStoreTest : public TempStoreTest {
  protected:
-  void SetUp() override {
-    char tmpl[] = "/tmp/berth-image-store-test.XXXXXX";
-    dir_ = mkdtemp(tmpl);
-    auto s = SqliteStore::open(dir_ + "/berth.db");
-    ASSERT_TRUE(s.ok()) << s.error().message();
-    store_ = std::move(*s);
-  }
-  void TearDown() override {
-    store_.reset();
-    std::filesystem::remove_all(dir_);
-  }
   static ImageRecord img(const std::string& id, int64_t created) {
     ImageRecord r;
     r.id = id;
@@ -32,8 +22,6 @@ class ImageStoreTest : public ::testing::Test {
     r.loaded = created;
     return r;
   }
-  std::string dir_;
-  std::unique_ptr<SqliteStore> store_;
 };
 
 TEST_F(ImageStoreTest, TagsMoveAndImagesStayDangling) {

@@ -5,23 +5,13 @@
 #include <thread>
 
 #include "store/store.h"
+#include "temp_store.h"
 
 namespace berth::store {
 namespace {
 
-class StoreTest : public ::testing::Test {
+class StoreTest : public TempStoreTest {
  protected:
-  void SetUp() override {
-    char tmpl[] = "/tmp/berth-store-test.XXXXXX";
-    dir_ = mkdtemp(tmpl);
-    auto s = SqliteStore::open(dir_ + "/berth.db");
-    ASSERT_TRUE(s.ok()) << s.error().message();
-    store_ = std::move(*s);
-  }
-  void TearDown() override {
-    store_.reset();
-    std::filesystem::remove_all(dir_);
-  }
 
   static NetworkRecord net(const std::string& id, const std::string& name, int64_t first,
                            int64_t last) {
@@ -36,8 +26,6 @@ class StoreTest : public ::testing::Test {
     return n;
   }
 
-  std::string dir_;
-  std::unique_ptr<SqliteStore> store_;
 };
 
 TEST_F(StoreTest, MigratesToTheLatestVersion) { EXPECT_EQ(store_->schema_version(), 5); }
