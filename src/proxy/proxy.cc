@@ -225,7 +225,7 @@ struct Loop {
   std::vector<Conn*> dead;   // closed, freed after the current pass
   Conn* connecting_head = nullptr;  // pending connects, oldest first
   Conn* connecting_tail = nullptr;
-  bool armed = false, posted = false, timing = false;
+  bool armed = false, posted = false, timing = false, polling = false;
 
   int ep() { return watch.native_handle(); }
   bool add(int fd, uint32_t events, uint32_t slot, int side) {
@@ -247,6 +247,7 @@ struct Loop {
   void watch_connect(Conn* c);
   void unwatch_connect(Conn* c);
   void check_timeouts();
+  void arm_timeouts();
 };
 
 // One proxied connection: two sockets, a pipe per direction (taken only for
@@ -393,6 +394,7 @@ void Loop::poll() {
   constexpr int kEvents = 128;
   epoll_event evs[kEvents];
   int n = 0;
+  polling = true;
   for (int round = 0; round < 4; ++round) {
     n = ::epoll_wait(ep(), evs, kEvents, 0);
     for (int i = 0; i < n; ++i) {
@@ -408,6 +410,7 @@ void Loop::poll() {
   }
   for (Conn* c : dead) delete c;
   dead.clear();
+  polling = false;
   if (!again.empty() || n == kEvents) {
     schedule();
   }
@@ -420,7 +423,7 @@ Loop::~Loop() {
 
 void Loop::retire(Conn* c) {
   dead.push_back(c);
-  schedule();  // freed on the next pass when closed outside one
+  if (!polling) schedule();  // a pass frees what closed in it at its end
 }
 
 void Loop::watch_connect(Conn* c) {
@@ -429,6 +432,11 @@ void Loop::watch_connect(Conn* c) {
   if (connecting_tail) connecting_tail->cnext = c;
   else connecting_head = c;
   connecting_tail = c;
+  arm_timeouts();
+}
+
+// The sweep over pending connects, every 250 ms while there are any.
+void Loop::arm_timeouts() {
   if (timing) return;
   timing = true;
   timeouts.expires_after(std::chrono::milliseconds(250));
@@ -457,15 +465,7 @@ void Loop::check_timeouts() {
     }
     c = nx;
   }
-  if (connecting_head && !timing) {
-    timing = true;
-    timeouts.expires_after(std::chrono::milliseconds(250));
-    timeouts.async_wait([this](const boost::system::error_code& ec) {
-      timing = false;
-      if (!ec) check_timeouts();
-    });
-  }
-  schedule();  // frees what timed out
+  if (connecting_head) arm_timeouts();
 }
 
 // ---- a connection
