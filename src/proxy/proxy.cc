@@ -495,6 +495,12 @@ void Conn::start_connect(uint32_t ip, int cport, int timeout_ms) {
     return;
   }
   set_int(fd[1], IPPROTO_TCP, TCP_NODELAY, 1);
+  // On a connecting socket TCP_DEFER_ACCEPT holds back the last ACK of the
+  // handshake (tcp_rcv_synsent_state_process) so that it rides on the first
+  // data: the client's request usually waits in its socket already, and the
+  // backend then gets one segment (and its server one wake-up) instead of
+  // two. on_connected() sends the ACK at once when there is nothing to send.
+  set_int(fd[1], IPPROTO_TCP, TCP_DEFER_ACCEPT, 1);
   sockaddr_in a = sin_of(ip, cport);
   if (::connect(fd[1], reinterpret_cast<sockaddr*>(&a), sizeof a) != 0 && errno != EINPROGRESS) {
     spdlog::debug("proxy: can't forward traffic to backend: {}", strerror(errno));
@@ -546,8 +552,14 @@ void Conn::on_event(int side, uint32_t ev) {
 }
 
 void Conn::on_connected() {
+  const uint64_t before = *up.bytes;
   run(up);
-  if (!closed) run(down);
+  if (closed) return;
+  // Nothing went to the backend (a protocol whose server speaks first, or a
+  // client that has not written yet): the deferred ACK goes out now, so the
+  // backend's accept does not wait for the delayed-ACK timer.
+  if (*up.bytes == before && !up.done) set_int(fd[1], IPPROTO_TCP, TCP_QUICKACK, 1);
+  run(down);
 }
 
 void Conn::resume() {

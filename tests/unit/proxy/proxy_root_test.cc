@@ -1,6 +1,7 @@
 // The userland proxy against real sockets on loopback, in a network
 // namespace the test creates (unshare), so nothing touches the host's ports.
 #include <arpa/inet.h>
+#include <linux/tcp.h>  // tcp_info with tcpi_segs_in
 #include <net/if.h>
 #include <netinet/in.h>
 #include <sched.h>
@@ -248,6 +249,58 @@ TEST_F(ProxyTest, ConnectTimeoutClosesClient) {
   EXPECT_EQ(st[0].active, 0u);
   for (int f : fill) ::close(f);
   ::close(lfd);
+}
+
+// The proxy's connect holds the handshake's last ACK back until it has
+// data to send: a backend whose client wrote at once gets the SYN and one
+// segment with the ACK and the data (segs_in 2, was 3). A backend that
+// speaks first gets its ACK at once, not after the 200 ms delayed-ACK timer.
+TEST_F(ProxyTest, HandshakeAckRidesOnFirstDataUnlessServerSpeaksFirst) {
+  int bport;
+  int lfd = listen_on(SOCK_STREAM, &bport);
+  Proxy p(Options{});
+  auto r = p.reserve({Request{IPPROTO_TCP, kLo, 0, 0, bport}}, "127.0.0.1");
+  ASSERT_TRUE(r.ok());
+  const int hp = (*r)->bound()[0].host_port;
+  p.activate("c", std::move(*r), kLo);
+
+  for (int i = 0; i < 3; ++i) {  // the client writes first
+    // ... and, by the same option, its own handshake's ACK comes with the
+    // data, so the request is there when the proxy accepts (as under load).
+    int c = ::socket(AF_INET, SOCK_STREAM, 0);
+    int one = 1;
+    ASSERT_EQ(::setsockopt(c, IPPROTO_TCP, TCP_DEFER_ACCEPT, &one, sizeof one), 0);
+    sockaddr_in a = lo_addr(hp);
+    ASSERT_EQ(::connect(c, reinterpret_cast<sockaddr*>(&a), sizeof a), 0);
+    ASSERT_EQ(::write(c, "ping", 4), 4);
+    int s = ::accept(lfd, nullptr, nullptr);
+    ASSERT_GE(s, 0);
+    char buf[8];
+    ASSERT_EQ(::read(s, buf, sizeof buf), 4);
+    tcp_info ti{};
+    socklen_t len = sizeof ti;
+    ASSERT_EQ(::getsockopt(s, IPPROTO_TCP, TCP_INFO, &ti, &len), 0);
+    EXPECT_EQ(ti.tcpi_segs_in, 2u) << "SYN, then the ACK with the data";
+    ::close(s);
+    ::close(c);
+  }
+  for (int i = 0; i < 3; ++i) {  // the server writes first
+    const auto t0 = std::chrono::steady_clock::now();
+    int c = connect_to(hp);
+    int s = ::accept(lfd, nullptr, nullptr);
+    ASSERT_GE(s, 0);
+    ASSERT_EQ(::write(s, "220 hi", 6), 6);
+    char buf[8];
+    ASSERT_EQ(::read(c, buf, sizeof buf), 6);
+    const auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(
+                        std::chrono::steady_clock::now() - t0)
+                        .count();
+    EXPECT_LT(ms, 150) << "the backend's accept waited for the delayed ACK";
+    ::close(s);
+    ::close(c);
+  }
+  ::close(lfd);
+  EXPECT_EQ(p.stats()[0].errors, 0u);
 }
 
 TEST_F(ProxyTest, ConflictsUseDockersMessages) {
