@@ -2,14 +2,24 @@
 # Published ports, data path (issue 5). Everything runs inside namespaces this
 # script creates (tests/lib/harness.bash): berthd in NS ("the host"), a
 # container `be` of the built-in host image running nginx (1 worker,
-# 1 KiB small.html) and iperf3 -s, published with -p 18001:80 -p
-# 18201:5201 -p 18201:5201/udp. The client (wrk, iperf3) runs in NS.
+# 1 KiB small.html) and iperf3 -s, published with -p 18001:80 -p 18003:8081
+# -p 18201:5201 -p 18201:5201/udp. The client (wrk, iperf3) runs in NS.
+#
+# nginx serves the same page on three ports, one per family of cases, so that
+# no case meets the TIME_WAIT sockets another family left in the container
+# (nginx closes first under "Connection: close"): direct and the proxies
+# connect from the bridge address with the host's TCP timestamp offset, the
+# masqueraded loopback cases from the same address and ports with the
+# loopback offset, and the container's PAWS check rejects the second family's
+# SYNs for a minute (bench/RESULTS.md issue 5 run 5: TcpExtPAWSTimewait equal
+# to the client's RSTs). Ports: direct :8080; berth-lo, berth-host, dnat :80;
+# berth-always and docker-proxy :8081.
 #
 # Cases, interleaved in every run (RUNS, default 5):
 #   direct       NS -> container address (through the bridge, no NAT)
 #   berth-lo     berthd default (--userland-proxy=true): 127.0.0.1:18001
 #   berth-host   berthd default: the host's own address 10.99.0.1:18001
-#   berth-always berthd --userland-proxy=always: 127.0.0.1:18001 (berthd's proxy)
+#   berth-always berthd --userland-proxy=always: 127.0.0.1:18003 (berthd's proxy)
 #   berth-always-1t  the same with one proxy thread (BERTH_PROXY_THREADS=1; the
 #                default is one per CPU; not in the default CASES)
 #   dnat         plain nft DNAT in the output hook + masquerade + route_localnet
@@ -82,7 +92,7 @@ http {
   access_log off;
   sendfile on; tcp_nopush on;
   keepalive_requests 100000000;
-  server { listen 80 backlog=4096; root $W; }
+  server { listen 80 backlog=4096; listen 8080 backlog=4096; listen 8081 backlog=4096; root $W; }
 }
 EOF
 }
@@ -90,7 +100,7 @@ nginx_conf be
 nginx_conf be2
 
 berthd_start
-docker28 run -d --name be -p 18001:80 -p 18201:5201 -p 18201:5201/udp host \
+docker28 run -d --name be -p 18001:80 -p 18003:8081 -p 18201:5201 -p 18201:5201/udp host \
   sh -c "sysctl -qw net.core.somaxconn=8192 net.ipv4.tcp_tw_reuse=1; iperf3 -s -p 5201 > /dev/null 2>&1 & exec nginx -c $T/nginx-be.conf" > /dev/null
 BE=$(ctr_ip be bridge)
 BE_PID=$(docker28 inspect -f '{{.State.Pid}}' be)
@@ -249,15 +259,15 @@ for run in $(seq 1 "$RUNS"); do
   for c in $CASES; do
     pids=()
     case $c in
-      direct) set_mode true; h=$BE; hp=80; ip=5201 ;;
+      direct) set_mode true; h=$BE; hp=8080; ip=5201 ;;
       berth-lo) set_mode true; h=127.0.0.1; hp=18001; ip=18201; pids=("$BERTHD_PID") ;;
       berth-host) set_mode true; h=$HOST_IP; hp=18001; ip=18201; pids=("$BERTHD_PID") ;;
-      berth-always) set_mode always; h=127.0.0.1; hp=18001; ip=18201; pids=("$BERTHD_PID") ;;
-      berth-always-1t) set_mode always 1; h=127.0.0.1; hp=18001; ip=18201; pids=("$BERTHD_PID") ;;
+      berth-always) set_mode always; h=127.0.0.1; hp=18003; ip=18201; pids=("$BERTHD_PID") ;;
+      berth-always-1t) set_mode always 1; h=127.0.0.1; hp=18003; ip=18201; pids=("$BERTHD_PID") ;;
       dnat) set_mode true; dnat_on; h=127.0.0.1; hp=18002; ip=18202 ;;
       docker-proxy)
         set_mode true
-        dp_start tcp 18004 80
+        dp_start tcp 18004 8081
         dp_start tcp 18204 5201
         dp_start udp 18204 5201
         for _ in $(seq 1 50); do in_ns curl -sf -o /dev/null "http://127.0.0.1:18004/small.html" && break; sleep 0.1; done
