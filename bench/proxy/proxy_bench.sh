@@ -5,15 +5,18 @@
 # 1 KiB small.html) and iperf3 -s, published with -p 18001:80 -p 18003:8081
 # -p 18201:5201 -p 18201:5201/udp. The client (wrk, iperf3) runs in NS.
 #
-# nginx serves the same page on three ports, one per family of cases, so that
-# no case meets the TIME_WAIT sockets another family left in the container
-# (nginx closes first under "Connection: close"): direct and the proxies
-# connect from the bridge address with the host's TCP timestamp offset, the
-# masqueraded loopback cases from the same address and ports with the
-# loopback offset, and the container's PAWS check rejects the second family's
-# SYNs for a minute (bench/RESULTS.md issue 5 run 5: TcpExtPAWSTimewait equal
-# to the client's RSTs). Ports: direct :8080; berth-lo, berth-host, dnat :80;
-# berth-always and docker-proxy :8081.
+# nginx serves the same page on four ports, one per family of cases, so that
+# no case meets the TIME_WAIT sockets another case left in the container
+# (nginx closes first under "Connection: close"). The kernel draws a
+# connection's TCP timestamp offset from its own 4-tuple; a masqueraded
+# loopback connection reaches the container as gateway:port -> container:80
+# with the offset of 127.0.0.1:port -> 127.0.0.1:HP, so two cases whose
+# connections land on the same container tuples with different offsets make
+# the container's PAWS check reject the second one's SYNs for a minute
+# (bench/RESULTS.md issue 5 run 5: TcpExtPAWSTimewait equal to the client's
+# RSTs). Ports: direct :8080; berth-lo and berth-host :80 (berth-host is not
+# masqueraded: its own source address); dnat :8082; berth-always and
+# docker-proxy :8081 (both connect from the gateway like a direct client).
 #
 # Cases, interleaved in every run (RUNS, default 5):
 #   direct       NS -> container address (through the bridge, no NAT)
@@ -92,7 +95,7 @@ http {
   access_log off;
   sendfile on; tcp_nopush on;
   keepalive_requests 100000000;
-  server { listen 80 backlog=4096; listen 8080 backlog=4096; listen 8081 backlog=4096; root $W; }
+  server { listen 80 backlog=4096; listen 8080 backlog=4096; listen 8081 backlog=4096; listen 8082 backlog=4096; root $W; }
 }
 EOF
 }
@@ -113,7 +116,7 @@ dnat_on() {
 table ip benchdnat {
   chain out {
     type nat hook output priority -100; policy accept;
-    ip daddr 127.0.0.1 tcp dport 18002 dnat to $BE:80
+    ip daddr 127.0.0.1 tcp dport 18002 dnat to $BE:8082
     ip daddr 127.0.0.1 tcp dport 18202 dnat to $BE:5201
     ip daddr 127.0.0.1 udp dport 18202 dnat to $BE:5201
   }
