@@ -15,7 +15,6 @@
 
 #include <boost/asio/executor_work_guard.hpp>
 #include <boost/asio/io_context.hpp>
-#include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/ip/udp.hpp>
 #include <boost/asio/posix/stream_descriptor.hpp>
 #include <boost/asio/post.hpp>
@@ -24,7 +23,6 @@
 #include <fstream>
 #include <future>
 #include <algorithm>
-#include <set>
 #include <system_error>
 #include <tuple>
 #include <unordered_map>
@@ -33,7 +31,6 @@
 
 namespace berth::proxy {
 namespace asio = boost::asio;
-using tcp = asio::ip::tcp;
 using udp = asio::ip::udp;
 
 namespace {
