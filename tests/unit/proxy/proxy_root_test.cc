@@ -114,6 +114,17 @@ std::unique_ptr<Reservation> reserve_ok(Proxy& p, int proto, int port = 0) {
   return r.ok() ? std::move(*r) : nullptr;
 }
 
+// Publishes an ephemeral port on 127.0.0.1 for container `id` at kLo:backend
+// and returns it (0 when the reservation failed).
+int serve(Proxy& p, int proto, int backend, const std::string& id) {
+  auto r = p.reserve({Request{proto, kLo, 0, 0, backend}}, "127.0.0.1");
+  EXPECT_TRUE(r.ok()) << (r.ok() ? "" : r.error().message());
+  if (!r.ok()) return 0;
+  const int hp = (*r)->bound()[0].host_port;
+  p.activate(id, std::move(*r), kLo);
+  return hp;
+}
+
 // One connection through the proxy: writes `data` in `chunk`-byte writes
 // (`pause_us` between them), half-closes, and returns all it read back.
 std::string echo_through(int port, const std::string& data, size_t chunk, int pause_us) {
@@ -149,11 +160,9 @@ void expect_counters(Proxy& p, uint64_t conns, size_t size) {
 TEST_F(ProxyTest, TcpSpliceEchoWithHalfClose) {
   EchoAfterEof backend(2);
   Proxy p(Options{});
-  auto r = p.reserve({Request{IPPROTO_TCP, kLo, 0, 0, backend.port}}, "127.0.0.1");
-  ASSERT_TRUE(r.ok()) << r.error().message();
-  const int hp = (*r)->bound()[0].host_port;
+  const int hp = serve(p, IPPROTO_TCP, backend.port, "c1");
+  ASSERT_GT(hp, 0);
   ASSERT_GE(hp, 32768);
-  p.activate("c1", std::move(*r), kLo);
 
   // 8 MiB through the proxy, then a half-close; the answer arrives after it.
   std::string data(8 << 20, '\0');
@@ -175,10 +184,8 @@ TEST_F(ProxyTest, SmallWritesSlowBackendManyThreads) {
   Options o;
   o.threads = 3;
   Proxy p(o);
-  auto r = p.reserve({Request{IPPROTO_TCP, kLo, 0, 0, backend.port}}, "127.0.0.1");
-  ASSERT_TRUE(r.ok()) << r.error().message();
-  const int hp = (*r)->bound()[0].host_port;
-  p.activate("c1", std::move(*r), kLo);
+  const int hp = serve(p, IPPROTO_TCP, backend.port, "c1");
+  ASSERT_GT(hp, 0);
   std::string data(6 << 20, '\0');
   for (size_t i = 0; i < data.size(); ++i) data[i] = static_cast<char>(i * 7 + (i >> 10));
   for (int round = 0; round < 3; ++round) {
@@ -198,10 +205,8 @@ TEST_F(ProxyTest, RefusedBackendClosesClientAndCounts) {
   int fd = listen_on(SOCK_STREAM, &dead_port);
   ::close(fd);  // nothing listens there now
   Proxy p(Options{});
-  auto r = p.reserve({Request{IPPROTO_TCP, kLo, 0, 0, dead_port}}, "127.0.0.1");
-  ASSERT_TRUE(r.ok());
-  const int hp = (*r)->bound()[0].host_port;
-  p.activate("c", std::move(*r), kLo);
+  const int hp = serve(p, IPPROTO_TCP, dead_port, "c");
+  ASSERT_GT(hp, 0);
   int c = connect_to(hp);
   char b;
   EXPECT_LE(::read(c, &b, 1), 0);
@@ -230,10 +235,8 @@ TEST_F(ProxyTest, ConnectTimeoutClosesClient) {
   Options o;
   o.connect_timeout_ms = 300;
   Proxy p(o);
-  auto r = p.reserve({Request{IPPROTO_TCP, kLo, 0, 0, port}}, "127.0.0.1");
-  ASSERT_TRUE(r.ok());
-  const int hp = (*r)->bound()[0].host_port;
-  p.activate("c", std::move(*r), kLo);
+  const int hp = serve(p, IPPROTO_TCP, port, "c");
+  ASSERT_GT(hp, 0);
   const auto t0 = std::chrono::steady_clock::now();
   int c = connect_to(hp);
   char b;
@@ -259,10 +262,8 @@ TEST_F(ProxyTest, HandshakeAckRidesOnFirstDataUnlessServerSpeaksFirst) {
   int bport;
   int lfd = listen_on(SOCK_STREAM, &bport);
   Proxy p(Options{});
-  auto r = p.reserve({Request{IPPROTO_TCP, kLo, 0, 0, bport}}, "127.0.0.1");
-  ASSERT_TRUE(r.ok());
-  const int hp = (*r)->bound()[0].host_port;
-  p.activate("c", std::move(*r), kLo);
+  const int hp = serve(p, IPPROTO_TCP, bport, "c");
+  ASSERT_GT(hp, 0);
 
   for (int i = 0; i < 3; ++i) {  // the client writes first
     // ... and, by the same option, its own handshake's ACK comes with the
@@ -360,10 +361,8 @@ TEST_F(ProxyTest, UdpEchoWithFlowsAndIdleTimeout) {
   Options o;
   o.udp_idle_timeout_ms = 300;
   Proxy p(o);
-  auto r = p.reserve({Request{IPPROTO_UDP, kLo, 0, 0, bport}}, "127.0.0.1");
-  ASSERT_TRUE(r.ok());
-  const int hp = (*r)->bound()[0].host_port;
-  p.activate("u", std::move(*r), kLo);
+  const int hp = serve(p, IPPROTO_UDP, bport, "u");
+  ASSERT_GT(hp, 0);
   for (int client = 0; client < 2; ++client) {
     int c = ::socket(AF_INET, SOCK_DGRAM, 0);
     timeval tv{2, 0};
